@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// Installs what is missing before `npm start` / `npm test` / `npm run bench`:
+// Debian packages (when root; otherwise prints the exact apt-get line),
+// node_modules (`npm ci`), the native addon (node-gyp, when missing or older
+// than its sources) and the TypeScript build. Uses Node built-ins only, since
+// it runs before node_modules exists.
+//
+//   node scripts/setup.mjs main   # what the detector needs
+//   node scripts/setup.mjs test   # plus the reference implementations the tests compare against
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const profile = process.argv[2] ?? 'main';
+
+const APT_MAIN = ['libtorch-dev', 'libopenblas0-pthread'];
+// References used by tests and benchmarks: PyTorch, torchvision, OpenCV and C darknet.
+const APT_TEST = [...APT_MAIN, 'python3-numpy', 'python3-torch', 'python3-torchvision', 'python3-opencv', 'darknet'];
+
+function log(msg) {
+  process.stderr.write(`[setup] ${msg}\n`);
+}
+
+function run(cmd, args, opts = {}) {
+  log(`${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.status !== 0) {
+    log(`failed: ${cmd} ${args.join(' ')} (exit ${r.status ?? r.signal})`);
+    process.exit(r.status || 1);
+  }
+}
+
+function missingDebianPackages(packages) {
+  if (!existsSync('/usr/bin/dpkg-query')) return [];
+  return packages.filter((p) => {
+    try {
+      const status = execFileSync('dpkg-query', ['-W', '-f=${Status}', p], { stdio: ['ignore', 'pipe', 'ignore'] });
+      return !status.toString().includes('install ok installed');
+    } catch {
+      return true;
+    }
+  });
+}
+
+function ensureDebianPackages() {
+  if (process.env.LIBTORCH && profile === 'main') return; // user-provided libtorch
+  const wanted = profile === 'test' ? APT_TEST : APT_MAIN;
+  const missing = missingDebianPackages(wanted);
+  if (missing.length === 0) return;
+  const line = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  if (process.getuid?.() !== 0) {
+    log(`missing Debian packages: ${missing.join(', ')}. Run as root:\n  sudo sh -c '${line}'`);
+    process.exit(1);
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-q'], { env });
+  run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env });
+}
+
+function mtime(path) {
+  return existsSync(path) ? statSync(path).mtimeMs : 0;
+}
+
+function newestUnder(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestUnder(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function ensureNodeModules() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  if (existsSync(marker) && mtime(marker) >= mtime(join(root, 'package-lock.json'))) return;
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+function ensureAddon() {
+  const addon = join(root, 'native', 'build', 'Release', 'yolov3_native.node');
+  const sources = Math.max(newestUnder(join(root, 'native', 'src')), mtime(join(root, 'native', 'binding.gyp')));
+  if (existsSync(addon) && mtime(addon) >= sources) return;
+  const args = [join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', '-C', 'native', '-j', 'max'];
+  // node-gyp would download Node's headers; Debian's nodejs ships them.
+  if (existsSync('/usr/include/node/node_api.h')) args.push('--nodedir=/usr');
+  log('building the native addon (about a minute on 2 cores)');
+  run(process.execPath, args);
+}
+
+function buildTypeScript() {
+  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+}
+
+ensureDebianPackages();
+ensureNodeModules();
+ensureAddon();
+buildTypeScript();

@@ -1,0 +1,12 @@
+// The TypeScript face of the libtorch engine: `import * as torch from './torch/index.js'`.
+export { Tensor, op, opMany, opValue, opInPlace, type Scalar, type Device, type NestedArray } from './tensor.js';
+export type { IndexItem, Slice } from './tensor_methods.js';
+export { type DType, type TypedArray, type Reduction, isFloating, DTYPE_BYTES } from './dtype.js';
+export * from './creation.js';
+export * from './combine.js';
+export { tidy, keep, dispose } from './scope.js';
+export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
+export { manualSeed, Generator, getRngState, setRngState } from './random.js';
+export { memory, setNumThreads, getNumThreads, cuda, versions } from './runtime.js';
+export { opSchema } from './ops.js';
+export * as F from './functional.js';

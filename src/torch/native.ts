@@ -1,0 +1,69 @@
+// Loads the libtorch addon (native/) and describes its functions. Everything
+// else in src/torch goes through this module; nothing outside src/torch
+// should import it.
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+
+/** An opaque handle owning one native at::Tensor. */
+export type Handle = { readonly __brand: 'TensorHandle' };
+/** An opaque handle to a native random generator. */
+export type GeneratorHandle = { readonly __brand: 'GeneratorHandle' };
+
+export interface NativeAddon {
+  dispose(h: Handle): void;
+  isLive(h: Handle): boolean;
+  memory(): { tensors: number; bytes: number };
+  findOp(name: string, overload: string): number;
+  opSchema(id: number): string;
+  listOverloads(name: string): string[];
+  callOp(id: number, args: unknown[]): unknown;
+  fromBuffer(data: ArrayBufferView, shape: number[], scalarType: number): Handle;
+  toBuffer(h: Handle): ArrayBuffer;
+  shape(h: Handle): number[];
+  strides(h: Handle): number[];
+  dtype(h: Handle): number;
+  device(h: Handle): string;
+  numel(h: Handle): number;
+  sameTensor(a: Handle, b: Handle): boolean;
+  requiresGrad(h: Handle): boolean;
+  setRequiresGrad(h: Handle, value: boolean): void;
+  isLeaf(h: Handle): boolean;
+  grad(h: Handle): Handle | null;
+  setGrad(h: Handle, grad: Handle | null): void;
+  backward(h: Handle, gradient: Handle | null, retainGraph: boolean | null, createGraph: boolean): void;
+  setGradEnabled(enabled: boolean): void;
+  isGradEnabled(): boolean;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  manualSeed(seed: number | bigint): void;
+  newGenerator(seed: number | bigint): GeneratorHandle;
+  generatorState(g: GeneratorHandle | null): Handle;
+  setGeneratorState(g: GeneratorHandle | null, state: Handle): void;
+  cudaDeviceCount(): number;
+  versions(): { torch: string; parallel: string };
+}
+
+function addonPath(): string {
+  if (process.env.YOLO_NATIVE_PATH) return process.env.YOLO_NATIVE_PATH;
+  // dist/src/torch/native.js and src/torch/native.ts both sit three levels under the root.
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  const candidates = [join(root, 'native', 'build', 'Release', 'yolov3_native.node'), join(root, '..', 'native', 'build', 'Release', 'yolov3_native.node')];
+  return candidates.find((p) => existsSync(p)) ?? candidates[0];
+}
+
+function load(): NativeAddon {
+  const path = addonPath();
+  if (!existsSync(path)) {
+    throw new Error(`yolov3-ts: native addon not found at ${path}; run \`npm run build\` (it installs libtorch and builds the addon)`);
+  }
+  const addon = createRequire(import.meta.url)(path) as NativeAddon;
+  // libtorch starts with one thread on some machines; use every core unless told otherwise.
+  const requested = Number(process.env.YOLO_NUM_THREADS ?? process.env.OMP_NUM_THREADS ?? availableParallelism());
+  addon.setNumThreads(Number.isInteger(requested) && requested > 0 ? requested : availableParallelism());
+  return addon;
+}
+
+export const native: NativeAddon = load();
