@@ -139,3 +139,8 @@ export function randperm(n: number, options: { generator?: Generator } = {}): Te
 export function scalarTensor(value: number | boolean, options: TensorOptions = {}): Tensor {
   return finish(op('aten::scalar_tensor', value, dt(options)), options);
 }
+
+/** A tensor of `dtype` and `shape` from raw little-endian bytes (copied). */
+export function fromBytes(bytes: ArrayBufferView, shape: number[], dtype: DType): Tensor {
+  return new Tensor(native.fromBuffer(bytes, shape, dtypeCode(dtype)));
+}

@@ -10,3 +10,5 @@ export { manualSeed, Generator, getRngState, setRngState } from './random.js';
 export { memory, setNumThreads, getNumThreads, cuda, versions } from './runtime.js';
 export { opSchema } from './ops.js';
 export * as F from './functional.js';
+export * as optim from './optim/index.js';
+export * as io from './io/index.js';

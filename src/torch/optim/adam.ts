@@ -1,0 +1,70 @@
+// Adam (L2 weight decay added to the gradient) and AdamW (decoupled decay),
+// as torch.optim.Adam / AdamW 1.13 without amsgrad's capturable variants.
+import { Tensor } from '../tensor.js';
+import { zerosLike } from '../creation.js';
+import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
+
+export interface AdamOptions {
+  lr: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+  maximize?: boolean;
+}
+
+type Group = ParamGroup & Required<AdamOptions>;
+
+abstract class AdamBase extends Optimizer<Required<AdamOptions>> {
+  protected abstract readonly decoupled: boolean;
+
+  constructor(params: ParamsInput, options: AdamOptions, defaultDecay: number) {
+    super(params, { betas: [0.9, 0.999], eps: 1e-8, weightDecay: defaultDecay, amsgrad: false, maximize: false, ...options });
+  }
+
+  protected update(param: Tensor, grad: Tensor, g: Group, state: ParamState): void {
+    const [beta1, beta2] = g.betas;
+    if (state.step === undefined) {
+      state.step = 0;
+      state.exp_avg = zerosLike(param);
+      state.exp_avg_sq = zerosLike(param);
+      if (g.amsgrad) state.max_exp_avg_sq = zerosLike(param);
+    }
+    const step = (state.step as number) + 1;
+    state.step = step;
+    let gr = g.maximize ? grad.neg() : grad;
+    if (g.weightDecay !== 0) {
+      if (this.decoupled) param.mul_(1 - g.lr * g.weightDecay);
+      else gr = gr.add(param, g.weightDecay);
+    }
+    const expAvg = state.exp_avg as Tensor;
+    const expAvgSq = state.exp_avg_sq as Tensor;
+    expAvg.mul_(beta1).add_(gr, 1 - beta1);
+    expAvgSq.mul_(beta2).addcmul_(gr, gr, 1 - beta2);
+    const biasCorrection1 = 1 - beta1 ** step;
+    const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
+    const stepSize = g.lr / biasCorrection1;
+    let second = expAvgSq;
+    if (g.amsgrad) {
+      const max = state.max_exp_avg_sq as Tensor;
+      max.copy_(max.maximum(expAvgSq));
+      second = max;
+    }
+    const denom = second.sqrt().div_(biasCorrection2Sqrt).add_(g.eps);
+    param.addcdiv_(expAvg, denom, -stepSize);
+  }
+}
+
+export class Adam extends AdamBase {
+  protected readonly decoupled = false;
+  constructor(params: ParamsInput, options: AdamOptions) {
+    super(params, options, 0);
+  }
+}
+
+export class AdamW extends AdamBase {
+  protected readonly decoupled = true;
+  constructor(params: ParamsInput, options: AdamOptions) {
+    super(params, options, 1e-2);
+  }
+}
