@@ -247,6 +247,8 @@ function basicIndex(self: Tensor, items: IndexItem[]): { view: Tensor; advanced:
     if (view !== self) view.dispose();
     view = next;
   };
+  const consumed = items.reduce<number>((n, item) => n + (item instanceof Tensor && item.dtype === 'bool' ? item.ndim : 1), 0);
+  if (consumed > self.ndim) throw new RangeError(`too many indices (${items.length}) for a tensor of ${self.ndim} dimensions`);
   for (const item of items) {
     if (typeof item === 'number') {
       replace(view.select(dim, item));
@@ -261,10 +263,6 @@ function basicIndex(self: Tensor, items: IndexItem[]): { view: Tensor; advanced:
       advanced.push(null);
       dim++;
     }
-  }
-  if (dim > view.ndim) {
-    if (view !== self) view.dispose();
-    throw new RangeError(`too many indices (${items.length}) for a tensor of ${self.ndim} dimensions`);
   }
   while (advanced.length && advanced[advanced.length - 1] === null) advanced.pop();
   return { view, advanced };

@@ -1,0 +1,49 @@
+// Bad calls throw JavaScript errors carrying libtorch's message or ours, and the process lives on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as torch from '../../src/torch/index.js';
+
+test('shape, dtype and range errors from libtorch become Error objects', () => {
+  const start = torch.memory().tensors;
+  torch.tidy(() => {
+    const x = torch.randn([1, 3, 8, 8]);
+    assert.throws(() => torch.F.conv2d(x, torch.randn([4, 5, 3, 3])), /expected input\[1, 3, 8, 8\] to have 5 channels/);
+    assert.throws(() => x.add(torch.ones([2])), /must match the size/);
+    assert.throws(() => x.reshape([7]), /invalid for input of size 192/);
+    assert.throws(() => torch.zeros([3]).select(0, 5), /out of range/);
+    assert.throws(() => torch.ones([2]).matmul(torch.ones([3])), /inconsistent|size|shape/i);
+    assert.throws(() => torch.zeros([2]).indexSelect(0, torch.tensor([0])), /Expected dtype int32 or int64 for index/);
+    assert.throws(() => torch.ones([2], { dtype: 'int64' }).requiresGrad_(), /floating point/);
+    assert.throws(() => torch.tensor(new Float32Array(3), { shape: [2, 2] }), /needs 16 bytes, the array has 12/);
+    assert.throws(() => torch.op('aten::does_not_exist'), /no operator/);
+    assert.throws(() => torch.op('aten::add.Tensor', x, 'text'), /add\(other\): expected a tensor/);
+    assert.throws(() => torch.F.binaryCrossEntropyWithLogits(x, x, { reduction: 'avg' as 'mean' }), /unknown reduction/);
+  });
+  assert.equal(torch.memory().tensors, start);
+  assert.equal(torch.ones([1]).add(1).item(), 2); // still alive and working
+});
+
+test('missing, truncated and foreign tensor files give errors naming the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'yolov3-ts-'));
+  const start = torch.memory().tensors;
+  const good = join(dir, 'good.safetensors');
+  torch.tidy(() => torch.io.saveTensorFile(good, { a: torch.randn([10, 10]), b: torch.arange(5) }, { note: 'x' }));
+  const bytes = torch.io.encodeTensorFile(torch.tidy(() => new Map()), {});
+  assert.ok(bytes.length >= 8);
+  assert.throws(() => torch.io.loadTensorFile(join(dir, 'missing.safetensors')), /missing\.safetensors: cannot read/);
+  const full = torch.io.loadTensorFile(good);
+  assert.deepEqual([...full.tensors.keys()], ['a', 'b']);
+  assert.equal(full.metadata.note, 'x');
+  torch.dispose(full.tensors);
+  const raw = torch.tidy(() => torch.io.encodeTensorFile({ a: torch.randn([10, 10]) }));
+  writeFileSync(join(dir, 'short.safetensors'), raw.subarray(0, raw.length - 4));
+  assert.throws(() => torch.io.loadTensorFile(join(dir, 'short.safetensors')), /short\.safetensors: .*truncated/);
+  writeFileSync(join(dir, 'tiny.safetensors'), raw.subarray(0, 5));
+  assert.throws(() => torch.io.loadTensorFile(join(dir, 'tiny.safetensors')), /tiny\.safetensors: .*only 5 bytes/);
+  writeFileSync(join(dir, 'foreign.safetensors'), 'this is a text file, not tensors');
+  assert.throws(() => torch.io.loadTensorFile(join(dir, 'foreign.safetensors')), /foreign\.safetensors: not a valid tensor file/);
+  assert.equal(torch.memory().tensors, start);
+});
