@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// The `yolov3` command: dispatches to sub-commands. With no arguments it
+// runs the built-in default job.
+import { runDemo } from './demo.js';
+
+type Command = { summary: string; run: (args: string[]) => number | Promise<number> };
+
+const COMMANDS: Record<string, Command> = {
+  demo: { summary: 'train a small conv net on generated data and print the falling loss', run: runDemo },
+};
+
+const DEFAULT = 'demo';
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
+  return `usage: yolov3 <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nWith no command, runs '${DEFAULT}'. 'yolov3 <command> --help' for a command's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  const command = COMMANDS[name ?? DEFAULT];
+  if (!command) {
+    console.error(`yolov3: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return command.run(name === undefined ? [] : rest);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  console.error(`yolov3: ${(e as Error).message}`);
+  process.exitCode = 1;
+}
