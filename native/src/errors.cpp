@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include <cmath>
+
 namespace yolo_native {
 
 Napi::Value guarded(const Napi::Env& env, const std::function<Napi::Value()>& body) {
@@ -33,7 +35,8 @@ int64_t toInt64(const Napi::Env& env, const Napi::Value& value, const char* what
   }
   if (!value.IsNumber()) throwTypeError(env, std::string(what) + ": expected an integer");
   double d = value.As<Napi::Number>().DoubleValue();
-  if (!(d == static_cast<double>(static_cast<int64_t>(d))))
+  // Range check first: casting a NaN, an infinity or a huge double to int64 is undefined.
+  if (!std::isfinite(d) || std::fabs(d) > 9.2e18 || d != std::trunc(d))
     throwTypeError(env, std::string(what) + ": expected an integer, got " + std::to_string(d));
   return static_cast<int64_t>(d);
 }

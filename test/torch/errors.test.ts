@@ -47,3 +47,21 @@ test('missing, truncated and foreign tensor files give errors naming the file', 
   assert.throws(() => torch.io.loadTensorFile(join(dir, 'foreign.safetensors')), /foreign\.safetensors: not a valid tensor file/);
   assert.equal(torch.memory().tensors, start);
 });
+
+test('JavaScript values of the wrong kind are TypeErrors, never a crash', () => {
+  const start = torch.memory().tensors;
+  torch.tidy(() => {
+    const x = torch.ones([2]);
+    assert.throws(() => torch.zeros([Infinity]), /expected an integer/);
+    assert.throws(() => torch.zeros([NaN]), /expected an integer/);
+    assert.throws(() => torch.zeros([1.5]), /expected an integer, got 1.5/);
+    assert.throws(() => torch.zeros([-1]), /negative|-1/);
+    assert.throws(() => torch.op('aten::add.Tensor', x, x, 'a'), /expected a number/);
+    assert.throws(() => torch.op('aten::sum.dim_IntList', x, 'dims'), /expected an array/);
+    assert.throws(() => torch.op('aten::add.Tensor', x, x, 1, 2), /at most 3 arguments/);
+    assert.throws(() => torch.op('aten::add.Tensor', x), /missing required argument/);
+    assert.throws(() => torch.op('aten::to.dtype_layout', x, null, null, 'gpu'), /device/i);
+    assert.throws(() => torch.zeros([1 << 30, 1 << 30, 1 << 10]), /memory|overflow|allocate|size/i);
+  });
+  assert.equal(torch.memory().tensors, start);
+});

@@ -127,3 +127,33 @@ test('parameter groups keep their own options and a scheduler can set lr', () =>
     assert.throws(() => new torch.optim.SGD([{ params: [a] }, { params: [a] }], { lr: 1 }), /more than one group/);
   });
 });
+
+test('optimizer state survives a tensor file round trip', async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const path = join(mkdtempSync(join(tmpdir(), 'yolov3-ts-')), 'opt.safetensors');
+  const start = torch.memory().tensors;
+  torch.tidy(() => {
+    const p = torch.randn([3]).requiresGrad_();
+    const opt = new torch.optim.SGD([{ params: [p], momentum: 0.9 }], { lr: 0.1 });
+    p.grad = torch.ones([3]);
+    opt.step();
+    const { tensors, json } = torch.optim.optimizerStateToTensors(opt.stateDict());
+    torch.io.saveTensorFile(path, tensors, { optimizer: json });
+    const file = torch.io.loadTensorFile(path);
+    const q = p.detach().clone().requiresGrad_();
+    const restored = new torch.optim.SGD([{ params: [q] }], { lr: 1 });
+    restored.loadStateDict(torch.optim.optimizerStateFromTensors(file.tensors, file.metadata.optimizer));
+    assert.equal(restored.paramGroups[0].lr, 0.1);
+    assert.equal(restored.paramGroups[0].momentum, 0.9);
+    p.grad = torch.ones([3]);
+    q.grad = torch.ones([3]);
+    opt.step();
+    restored.step();
+    assert.deepEqual(q.toArray(), p.toArray());
+    opt.disposeState();
+    restored.disposeState();
+  });
+  assert.equal(torch.memory().tensors, start);
+});
