@@ -1,0 +1,76 @@
+// COCO instances JSON: `bbox` [x, y, w, h] in pixels, category ids (1..90
+// with gaps for COCO) mapped to contiguous indices in id order, `iscrowd`
+// boxes kept apart for evaluation and never trained on.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { verifyImage, mapLimit } from './files.js';
+import { pixelBoxToRow } from './labels.js';
+import { DataError, Reporter, type Dataset, type ReadOptions, type Sample } from './types.js';
+
+interface CocoJson {
+  images: { id: number; file_name: string; width: number; height: number }[];
+  annotations: { id: number; image_id: number; category_id: number; bbox: number[]; iscrowd?: number }[];
+  categories: { id: number; name: string }[];
+}
+
+/** Where COCO images usually sit relative to `annotations/instances_<split>.json`. */
+function guessImageDir(jsonPath: string, files: string[]): string | null {
+  const root = dirname(dirname(jsonPath));
+  const split = basename(jsonPath, extname(jsonPath)).replace(/^instances_/, '');
+  const cands = [join(root, 'images', split), join(root, split), join(root, 'images'), dirname(jsonPath)];
+  return cands.find((d) => files.length === 0 || existsSync(join(d, files[0]))) ?? null;
+}
+
+export interface CocoOptions extends ReadOptions {
+  /** Folder holding the images; guessed from the JSON's location when absent. */
+  imageDir?: string;
+}
+
+export async function readCocoJson(jsonPath: string, options: CocoOptions = {}): Promise<Dataset> {
+  const doc = JSON.parse(readFileSync(jsonPath, 'utf8')) as CocoJson;
+  for (const key of ['images', 'annotations', 'categories'] as const)
+    if (!Array.isArray(doc[key])) throw new DataError({ kind: 'config', file: jsonPath, message: `COCO JSON has no \`${key}\` list` });
+  const reporter = new Reporter(options.strict);
+  const cats = [...doc.categories].sort((a, b) => a.id - b.id);
+  const catIndex = new Map(cats.map((c, i) => [c.id, i]));
+  const imageDir = options.imageDir ? resolve(options.imageDir) : guessImageDir(jsonPath, doc.images.map((i) => i.file_name));
+  if (!imageDir) throw new DataError({ kind: 'config', file: jsonPath, message: 'cannot find the image folder; pass imageDir' });
+
+  const byImage = new Map<number, { train: number[]; ignored: number[]; kinds: 'crowd'[] }>();
+  const images = new Map(doc.images.map((im) => [im.id, im]));
+  for (const im of doc.images) byImage.set(im.id, { train: [], ignored: [], kinds: [] });
+  for (const a of doc.annotations) {
+    const where = `annotation id ${a.id}`;
+    const im = images.get(a.image_id);
+    const bad = (message: string) => reporter.report({ kind: 'annotation', file: jsonPath, message: `${where}: ${message}` });
+    if (!im) { bad(`image_id ${a.image_id} is not in \`images\``); continue; }
+    const cls = catIndex.get(a.category_id);
+    if (cls === undefined) { bad(`category_id ${a.category_id} is not in \`categories\``); continue; }
+    if (!Array.isArray(a.bbox) || a.bbox.length !== 4 || a.bbox.some((v) => !Number.isFinite(v))) { bad(`bbox ${JSON.stringify(a.bbox)} is not [x, y, w, h]`); continue; }
+    const [x, y, w, h] = a.bbox;
+    if (!(w > 0) || !(h > 0)) { bad(`bbox width and height must be > 0 (${JSON.stringify(a.bbox)})`); continue; }
+    const row = pixelBoxToRow(cls, x, y, x + w, y + h, im.width, im.height);
+    if (!row) { bad(`bbox ${JSON.stringify(a.bbox)} lies outside the ${im.width}x${im.height} image`); continue; }
+    const entry = byImage.get(im.id)!;
+    if (a.iscrowd) { entry.ignored.push(...row); entry.kinds.push('crowd'); }
+    else entry.train.push(...row);
+  }
+
+  const all = await mapLimit(doc.images, 8, async (im): Promise<Sample | null> => {
+    const imagePath = join(imageDir, im.file_name);
+    if (!existsSync(imagePath)) {
+      reporter.note({ kind: 'missing-image', file: jsonPath, message: `image ${im.id} (${im.file_name}) not found in ${imageDir}; skipped` });
+      return null;
+    }
+    if (options.verifyImages !== false && !(await verifyImage(imagePath, options, reporter))) return null;
+    const e = byImage.get(im.id)!;
+    return {
+      imageId: basename(im.file_name, extname(im.file_name)),
+      imagePath, source: { kind: 'file', path: imagePath },
+      width: im.width, height: im.height,
+      labels: Float32Array.from(e.train), ignored: Float32Array.from(e.ignored), ignoredKind: e.kinds,
+    };
+  });
+  return { origin: jsonPath, names: cats.map((c) => c.name), samples: all.filter((s): s is Sample => s !== null), problems: reporter.problems };
+}

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseYaml } from '../../src/data/yaml.js';
+import { namesFromYaml } from '../../src/data/yolo_dataset.js';
+import { sharedPath } from '../support/references.js';
+
+test('parses the ultralytics coco128.yaml', (t) => {
+  const p = sharedPath(t, 'data/coco128/coco128.yaml');
+  if (!p) return;
+  const doc = parseYaml(readFileSync(p, 'utf8'), p) as Record<string, unknown>;
+  assert.equal(doc.path, '.');
+  assert.equal(doc.train, 'images/train2017');
+  assert.equal(doc.nc, 80);
+  const names = namesFromYaml(doc.names as never, doc.nc as never, p);
+  assert.equal(names.length, 80);
+  assert.equal(names[0], 'person');
+  assert.equal(names[9], 'traffic light');
+});
+
+test('lists, flow collections, quotes, comments, scalars', () => {
+  const doc = parseYaml([
+    '# comment',
+    'path: ../datasets/x  # trailing comment',
+    'train: [images/a, "images/b c"]',
+    'val:',
+    '  - images/v1',
+    '  - images/v2',
+    'names: {0: cat, 1: "dog #1"}',
+    'download: null',
+    'ratio: 0.5',
+    'flag: true',
+    'nested:',
+    '  a: 1',
+    '  b:',
+    "    c: 'it''s'",
+  ].join('\n'));
+  assert.deepEqual(doc, {
+    path: '../datasets/x', train: ['images/a', 'images/b c'], val: ['images/v1', 'images/v2'],
+    names: { 0: 'cat', 1: 'dog #1' }, download: null, ratio: 0.5, flag: true, nested: { a: 1, b: { c: "it's" } },
+  });
+  assert.deepEqual(namesFromYaml(['a', 'b'], null, 'x'), ['a', 'b']);
+  assert.deepEqual(namesFromYaml({ 1: 'b', 0: 'a' }, 2, 'x'), ['a', 'b']);
+});
+
+test('errors name the file and line', () => {
+  assert.throws(() => parseYaml('a: 1\nthis is not yaml\n', 'd.yaml'), /d\.yaml:2:/);
+  assert.throws(() => parseYaml('a: [1, 2\n', 'd.yaml'), /d\.yaml:1: unterminated flow list/);
+  assert.throws(() => parseYaml('a: |\n  text\n', 'd.yaml'), /d\.yaml:1: unsupported/);
+  assert.throws(() => namesFromYaml(['a', 'b'], 3, 'd.yaml'), /nc: 3 but names has 2/);
+  assert.throws(() => namesFromYaml({ 0: 'a', 2: 'c' }, null, 'd.yaml'), /no entry for class 1/);
+});
