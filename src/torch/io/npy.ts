@@ -1,7 +1,8 @@
 // NumPy .npy read and write (format versions 1-3, little-endian, C order),
 // so arrays can be checked with numpy.load and fed back from numpy.save.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Tensor } from '../tensor.js';
+import { readFileNamed } from './read_file.js';
 import { fromBytes } from '../creation.js';
 import type { DType } from '../dtype.js';
 
@@ -77,11 +78,5 @@ export function decodeNpy(bytes: Uint8Array, source = 'npy'): Tensor {
 }
 
 export function loadNpy(path: string): Tensor {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read: ${(e as Error).message}`);
-  }
-  return decodeNpy(bytes, path);
+  return decodeNpy(readFileNamed(path), path);
 }

@@ -4,8 +4,9 @@
 // checks every offset against the file: a truncated or foreign file gives
 // an error naming it, never garbage. Writing is atomic: a crash mid-write
 // leaves the previous file in place.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, writeSync, unlinkSync } from 'node:fs';
 import { Tensor } from '../tensor.js';
+import { readFileNamed } from './read_file.js';
 import { fromBytes } from '../creation.js';
 import { DTYPE_BYTES, type DType } from '../dtype.js';
 
@@ -111,11 +112,5 @@ export function decodeTensorFile(bytes: Uint8Array, source = 'tensor file'): Ten
 }
 
 export function loadTensorFile(path: string): TensorFile {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read: ${(e as Error).message}`);
-  }
-  return decodeTensorFile(bytes, path);
+  return decodeTensorFile(readFileNamed(path), path);
 }
