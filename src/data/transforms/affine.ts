@@ -55,20 +55,27 @@ export function warpAffine(img: RgbImage, m: Mat, outW: number, outH: number, fi
   const src = img.data, dst = out.data, W = img.width, H = img.height;
   for (let y = 0; y < outH; y++) {
     const cy = y + 0.5;
-    for (let x = 0; x < outW; x++) {
-      const cx = x + 0.5;
-      const u = ia * cx + ib * cy + ic - 0.5, v = id * cx + ie * cy + iff - 0.5;
+    // Source position of pixel centre x: (u0 + ia x, v0 + id x), stepped instead of recomputed.
+    let u = ia * 0.5 + ib * cy + ic - 0.5, v = id * 0.5 + ie * cy + iff - 0.5;
+    for (let x = 0, d = y * outW * 3; x < outW; x++, d += 3, u += ia, v += id) {
       if (u <= -1 || v <= -1 || u >= W || v >= H) continue;
       const x0 = Math.floor(u), y0 = Math.floor(v), fx = u - x0, fy = v - y0;
-      const d = (y * outW + x) * 3;
+      const w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
+      const p = (y0 * W + x0) * 3;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
+        const q = p + W * 3;
+        dst[d] = src[p] * w00 + src[p + 3] * w01 + src[q] * w10 + src[q + 3] * w11 + 0.5;
+        dst[d + 1] = src[p + 1] * w00 + src[p + 4] * w01 + src[q + 1] * w10 + src[q + 4] * w11 + 0.5;
+        dst[d + 2] = src[p + 2] * w00 + src[p + 5] * w01 + src[q + 2] * w10 + src[q + 5] * w11 + 0.5;
+        continue;
+      }
+      // Border pixels: out-of-image neighbours take the fill value (as cv2 BORDER_CONSTANT).
       for (let c = 0; c < 3; c++) {
-        // Out-of-image neighbours take the fill value (as cv2 BORDER_CONSTANT).
-        const p00 = x0 >= 0 && y0 >= 0 ? src[(y0 * W + x0) * 3 + c] : fill;
-        const p01 = x0 + 1 < W && y0 >= 0 ? src[(y0 * W + x0 + 1) * 3 + c] : fill;
-        const p10 = x0 >= 0 && y0 + 1 < H ? src[((y0 + 1) * W + x0) * 3 + c] : fill;
-        const p11 = x0 + 1 < W && y0 + 1 < H ? src[((y0 + 1) * W + x0 + 1) * 3 + c] : fill;
-        const top = p00 + (p01 - p00) * fx, bot = p10 + (p11 - p10) * fx;
-        dst[d + c] = top + (bot - top) * fy + 0.5;
+        const p00 = x0 >= 0 && y0 >= 0 ? src[p + c] : fill;
+        const p01 = x0 + 1 < W && y0 >= 0 ? src[p + 3 + c] : fill;
+        const p10 = x0 >= 0 && y0 + 1 < H ? src[p + W * 3 + c] : fill;
+        const p11 = x0 + 1 < W && y0 + 1 < H ? src[p + W * 3 + 3 + c] : fill;
+        dst[d + c] = p00 * w00 + p01 * w01 + p10 * w10 + p11 * w11 + 0.5;
       }
     }
   }
