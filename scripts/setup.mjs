@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const profile = process.argv[2] ?? 'main';
 
-const APT_MAIN = ['libtorch-dev', 'libopenblas0-pthread'];
+// fonts-dejavu-core: label text on drawn detections and plots (sharp renders SVG text with system fonts).
+const APT_MAIN = ['libtorch-dev', 'libopenblas0-pthread', 'fonts-dejavu-core'];
 // References used by tests and benchmarks: PyTorch, torchvision, OpenCV and C darknet.
 const APT_TEST = [...APT_MAIN, 'python3-numpy', 'python3-torch', 'python3-torchvision', 'python3-opencv', 'darknet'];
 

@@ -2,11 +2,14 @@
 // The `yolov3` command: dispatches to sub-commands. With no arguments it
 // runs the built-in default job.
 import { runDemo } from './demo.js';
+import { runDetect } from './detect.js';
+import { UsageError } from './args.js';
 
 type Command = { summary: string; run: (args: string[]) => number | Promise<number> };
 
 const COMMANDS: Record<string, Command> = {
   demo: { summary: 'train a small conv net on generated data and print the falling loss', run: runDemo },
+  detect: { summary: 'detect objects in images with a darknet cfg and weights', run: runDetect },
 };
 
 const DEFAULT = 'demo';
@@ -33,6 +36,6 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (e) {
-  console.error(`yolov3: ${(e as Error).message}`);
-  process.exitCode = 1;
+  console.error(e instanceof UsageError ? (e as Error).message : `yolov3: ${(e as Error).message}`);
+  process.exitCode = e instanceof UsageError ? 2 : 1;
 }

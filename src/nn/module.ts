@@ -1,6 +1,6 @@
 // Module: the base of every layer and model. Holds named parameters,
 // buffers and child modules; walks them for state dicts, modes and freeing.
-import { Tensor, keep, noGrad } from '../torch/index.js';
+import { Tensor, keep, noGrad, type Device } from '../torch/index.js';
 
 export type StateDict = Map<string, Tensor>;
 
@@ -123,6 +123,22 @@ export abstract class Module {
 
   eval(): this {
     return this.train(false);
+  }
+
+  /** Moves every parameter and buffer to `device` ('cpu', 'cuda', 'cuda:1'), in place of the old ones. */
+  to(device: Device): this {
+    for (const [, m] of this.namedModules()) {
+      for (const table of [m.#parameters, m.#buffers]) {
+        for (const [name, t] of table) {
+          if (!t || t.device === device || (device === 'cuda' && t.device.startsWith('cuda'))) continue;
+          const moved = keep(noGrad(() => t.to(device)));
+          if (t.requiresGrad) moved.requiresGrad = true;
+          t.dispose();
+          table.set(name, moved);
+        }
+      }
+    }
+    return this;
   }
 
   /** Frees every parameter and buffer of this module and its children. */

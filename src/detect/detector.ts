@@ -1,0 +1,132 @@
+// The Detector API: a darknet model plus class names; images in, boxes in
+// original image pixels out. Several images run as one batched forward.
+import * as torch from '../torch/index.js';
+import { Darknet, loadWeights } from '../darknet/index.js';
+import { nonMaxSuppression } from '../boxes/index.js';
+import { loadImage } from './load_image.js';
+import { prepareInput, toOriginal, type InputGeometry, type ResizeMode, type RgbPixels } from './preprocess.js';
+import { readNames } from './names.js';
+
+export interface DetectorConfig {
+  cfg: string;
+  /** darknet .weights; without it the model keeps its random initialisation. */
+  weights?: string;
+  /** A .names file or the names themselves; default class0, class1, ... */
+  names?: string | string[];
+  /** Network input size (multiple of 32); default the cfg's width x height. */
+  imgSize?: number | [number, number];
+  device?: torch.Device;
+}
+
+export interface DetectOptions {
+  /** Minimum objectness x class probability; default 0.25. */
+  conf?: number;
+  /** NMS IoU threshold; default 0.45 (darknet's). */
+  iou?: number;
+  maxDet?: number;
+  agnostic?: boolean;
+  /** A box reports every class above `conf` (as darknet prints), not only its best. */
+  multiLabel?: boolean;
+  resize?: ResizeMode;
+}
+
+export interface Detection {
+  box: { x1: number; y1: number; x2: number; y2: number };
+  score: number;
+  classId: number;
+  className: string;
+}
+
+export interface DetectionResult {
+  width: number;
+  height: number;
+  detections: Detection[];
+}
+
+export type ImageInput = string | Buffer | RgbPixels;
+
+/** The network's view of a batch: its input and raw heads (for --save-raw); the caller disposes. */
+export interface RawOutputs {
+  input: torch.Tensor;
+  heads: torch.Tensor[];
+}
+
+export class Detector {
+  constructor(readonly model: Darknet, readonly names: string[], readonly inputSize: [number, number], readonly device: torch.Device = 'cpu') {
+    const classes = model.heads[0]?.classes;
+    if (classes === undefined) throw new Error('Detector: the cfg has no [yolo] layer');
+    if (names.length !== classes) throw new Error(`Detector: ${names.length} class names for a cfg with classes=${classes}`);
+    model.eval();
+  }
+
+  static fromDarknet(config: DetectorConfig): Detector {
+    if (config.device && config.device !== 'cpu' && !torch.cuda.isAvailable()) {
+      throw new Error(`device '${config.device}' requested but this libtorch build has no CUDA device (build against a CUDA libtorch with LIBTORCH=...)`);
+    }
+    const model = Darknet.fromFile(config.cfg);
+    try {
+      if (config.weights) loadWeights(model, config.weights);
+      const classes = model.heads[0]?.classes ?? 0;
+      const names = typeof config.names === 'string' ? readNames(config.names) : config.names ?? Array.from({ length: classes }, (_, i) => `class${i}`);
+      if (names.length !== classes) {
+        const where = typeof config.names === 'string' ? `${config.names} has` : 'got';
+        throw new Error(`${where} ${names.length} class names, but ${config.cfg} has classes=${classes}`);
+      }
+      const size = config.imgSize ?? [model.cfg.net.width, model.cfg.net.height];
+      const [w, h] = typeof size === 'number' ? [size, size] : size;
+      if (w % 32 || h % 32) throw new Error(`image size ${w}x${h} is not a multiple of 32`);
+      if (config.device) model.to(config.device);
+      return new Detector(model, names, [w, h], config.device ?? 'cpu');
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
+
+  /** Detects objects in one image (returns one result) or several (one batched forward, an array). */
+  async detect(input: ImageInput, options?: DetectOptions): Promise<DetectionResult>;
+  async detect(input: ImageInput[], options?: DetectOptions): Promise<DetectionResult[]>;
+  async detect(input: ImageInput | ImageInput[], options: DetectOptions = {}): Promise<DetectionResult | DetectionResult[]> {
+    const images = await Promise.all((Array.isArray(input) ? input : [input]).map((i) => (typeof i === 'string' || Buffer.isBuffer(i) ? loadImage(i) : i)));
+    const { results } = this.detectImages(images, options);
+    return Array.isArray(input) ? results : results[0];
+  }
+
+  /** Detection on decoded images; with `keepRaw` also returns the input and raw heads (caller disposes). */
+  detectImages(images: RgbPixels[], options: DetectOptions = {}, keepRaw = false): { results: DetectionResult[]; raw?: RawOutputs } {
+    const [w, h] = this.inputSize;
+    const prepared = images.map((img) => prepareInput(img, w, h, options.resize ?? 'letterbox'));
+    const batch = new Float32Array(prepared.length * 3 * w * h);
+    prepared.forEach((p, i) => batch.set(p.data, i * 3 * w * h));
+    return torch.tidy(() => {
+      let input = torch.tensor(batch, { shape: [prepared.length, 3, h, w] });
+      if (this.device !== 'cpu') input = input.to(this.device);
+      const heads = torch.noGrad(() => this.model.forwardHeads(input));
+      const decoded = this.model.decode(heads, w, h);
+      const perImage = nonMaxSuppression(decoded, {
+        confThreshold: options.conf ?? 0.25,
+        iouThreshold: options.iou ?? 0.45,
+        maxDetections: options.maxDet ?? 300,
+        agnostic: options.agnostic ?? false,
+        multiLabel: options.multiLabel ?? false,
+      });
+      const results = perImage.map((dets, i) => this.#toResult(dets, prepared[i].geometry));
+      return keepRaw ? { results, raw: { input, heads } } : { results };
+    });
+  }
+
+  #toResult(dets: torch.Tensor, g: InputGeometry): DetectionResult {
+    const rows = dets.toArray();
+    const detections: Detection[] = [];
+    for (let k = 0; k < rows.length; k += 6) {
+      const [x1, y1, x2, y2] = toOriginal(rows.slice(k, k + 4), g);
+      const classId = rows[k + 5];
+      detections.push({ box: { x1, y1, x2, y2 }, score: rows[k + 4], classId, className: this.names[classId] });
+    }
+    return { width: g.originalWidth, height: g.originalHeight, detections };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

@@ -1,0 +1,120 @@
+// Image -> network input, as darknet prepares it: RGB floats in 0..1, CHW,
+// resized with darknet's own bilinear `resize_image`, either stretched to
+// the input size or letterboxed (aspect kept, grey 0.5 around it, as
+// `letterbox_image`). The geometry maps boxes back to original pixels the
+// way darknet's `correct_yolo_boxes` does.
+
+export type ResizeMode = 'letterbox' | 'stretch';
+
+/** Maps input-pixel boxes to original pixels: original = (input - pad) / scale. */
+export interface InputGeometry {
+  mode: ResizeMode;
+  inputWidth: number;
+  inputHeight: number;
+  originalWidth: number;
+  originalHeight: number;
+  scaleX: number;
+  scaleY: number;
+  padX: number;
+  padY: number;
+}
+
+/** RGB, row-major HWC, 3 bytes per pixel. */
+export interface RgbPixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** HWC uint8 -> CHW float32 in 0..1. */
+function toPlanar(img: RgbPixels): Float32Array {
+  const plane = img.width * img.height;
+  const out = new Float32Array(plane * 3);
+  for (let i = 0; i < plane; i++) {
+    out[i] = img.data[3 * i] / 255;
+    out[plane + i] = img.data[3 * i + 1] / 255;
+    out[2 * plane + i] = img.data[3 * i + 2] / 255;
+  }
+  return out;
+}
+
+/**
+ * darknet's resize_image: bilinear with corners aligned (scale (w-1)/(w'-1)),
+ * first along rows, then along columns, in float32.
+ */
+export function darknetResize(src: Float32Array, w: number, h: number, newW: number, newH: number, channels = 3): Float32Array {
+  const f = Math.fround;
+  const part = new Float32Array(newW * h * channels);
+  const out = new Float32Array(newW * newH * channels);
+  const wScale = newW > 1 ? f((w - 1) / (newW - 1)) : 0;
+  const hScale = newH > 1 ? f((h - 1) / (newH - 1)) : 0;
+  for (let k = 0; k < channels; k++) {
+    for (let r = 0; r < h; r++) {
+      const row = k * w * h + r * w;
+      for (let c = 0; c < newW; c++) {
+        let val: number;
+        if (c === newW - 1 || w === 1) {
+          val = src[row + w - 1];
+        } else {
+          const sx = f(c * wScale);
+          const ix = Math.trunc(sx);
+          const dx = f(sx - ix);
+          val = f(f((1 - dx) * src[row + ix]) + f(dx * src[row + ix + 1]));
+        }
+        part[k * newW * h + r * newW + c] = val;
+      }
+    }
+  }
+  for (let k = 0; k < channels; k++) {
+    for (let r = 0; r < newH; r++) {
+      const sy = f(r * hScale);
+      const iy = Math.trunc(sy);
+      const dy = f(sy - iy);
+      const dst = k * newW * newH + r * newW;
+      const a = k * newW * h + iy * newW;
+      for (let c = 0; c < newW; c++) out[dst + c] = f((1 - dy) * part[a + c]);
+      if (r === newH - 1 || h === 1) continue;
+      for (let c = 0; c < newW; c++) out[dst + c] = f(out[dst + c] + f(dy * part[a + newW + c]));
+    }
+  }
+  return out;
+}
+
+/** The letterboxed size darknet uses (integer arithmetic, as letterbox_image). */
+export function letterboxSize(w: number, h: number, netW: number, netH: number): [number, number] {
+  if (netW / w < netH / h) return [netW, Math.floor((h * netW) / w)];
+  return [Math.floor((w * netH) / h), netH];
+}
+
+/** The network input [3, H, W] for one image, and how to map boxes back. */
+export function prepareInput(img: RgbPixels, netW: number, netH: number, mode: ResizeMode): { data: Float32Array; geometry: InputGeometry } {
+  const planar = toPlanar(img);
+  const base = { mode, inputWidth: netW, inputHeight: netH, originalWidth: img.width, originalHeight: img.height };
+  if (mode === 'stretch') {
+    const data = darknetResize(planar, img.width, img.height, netW, netH);
+    return { data, geometry: { ...base, scaleX: netW / img.width, scaleY: netH / img.height, padX: 0, padY: 0 } };
+  }
+  const [newW, newH] = letterboxSize(img.width, img.height, netW, netH);
+  const resized = darknetResize(planar, img.width, img.height, newW, newH);
+  const data = new Float32Array(3 * netW * netH).fill(0.5);
+  const dx = Math.floor((netW - newW) / 2);
+  const dy = Math.floor((netH - newH) / 2);
+  for (let k = 0; k < 3; k++) {
+    for (let r = 0; r < newH; r++) {
+      data.set(resized.subarray(k * newW * newH + r * newW, k * newW * newH + (r + 1) * newW), k * netW * netH + (r + dy) * netW + dx);
+    }
+  }
+  // darknet's correct_yolo_boxes takes the pad as (net - new) / 2 in floating point
+  return { data, geometry: { ...base, scaleX: newW / img.width, scaleY: newH / img.height, padX: (netW - newW) / 2, padY: (netH - newH) / 2 } };
+}
+
+/** An input-pixel box [x1, y1, x2, y2] in original image pixels, clipped to the image. */
+export function toOriginal(box: ArrayLike<number>, g: InputGeometry): [number, number, number, number] {
+  const clip = (v: number, max: number) => Math.min(Math.max(v, 0), max);
+  return [
+    clip((box[0] - g.padX) / g.scaleX, g.originalWidth),
+    clip((box[1] - g.padY) / g.scaleY, g.originalHeight),
+    clip((box[2] - g.padX) / g.scaleX, g.originalWidth),
+    clip((box[3] - g.padY) / g.scaleY, g.originalHeight),
+  ];
+}
