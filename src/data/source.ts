@@ -35,7 +35,7 @@ export async function loadSample(sample: Sample, options: LoadOptions = {}): Pro
         ? await decodeResized(src.path, options.longSide, options.allowTruncated === true)
         : await decodeImage(src.path, { allowTruncated: options.allowTruncated });
     } catch (e) {
-      throw new Error(`cannot decode ${src.path} (corrupt or truncated image): ${(e as Error).message}`);
+      throw new Error(`cannot decode ${src.path} (corrupt or truncated image): ${(e as Error).message.split('\n')[0]}`);
     }
   }
   return { img, labels: sample.labels };
