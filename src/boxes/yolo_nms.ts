@@ -1,0 +1,138 @@
+// Post-processing of decoded YOLO outputs: confidence threshold on
+// objectness x class probability, then NMS. The scoring runs in libtorch;
+// only the surviving candidates come to JavaScript for the greedy loop.
+import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
+import { greedyNms } from './nms_core.js';
+import { softNmsCore } from './soft_nms.js';
+import { scoreOrder } from './nms.js';
+import { checkFinite } from './validate.js';
+
+export interface YoloNmsOptions {
+  /** Keep (box, class) pairs whose objectness x class probability is > this; default 0.25 (0.001 for mAP). */
+  confThreshold?: number;
+  /** IoU above which a worse box of the same class is dropped; default 0.45. */
+  iouThreshold?: number;
+  /** Every class above the threshold becomes its own detection (as darknet prints); default false: best class only. */
+  multiLabel?: boolean;
+  /** Boxes of different classes suppress each other too; default false. */
+  agnostic?: boolean;
+  /** Most detections kept per image, best first; default 300. */
+  maxDetections?: number;
+  /** Most candidates entering NMS per image (best scores); default 30000. */
+  maxCandidates?: number;
+  /** Keep only these class indices. */
+  classes?: number[];
+  /** Gaussian soft-NMS instead of greedy NMS (then iouThreshold is unused). */
+  soft?: { sigma?: number; scoreThreshold?: number };
+}
+
+interface Candidates { boxes: Float32Array; scores: Float32Array; classes: Int32Array }
+
+/** The (box, score, class) triples above the threshold, read out of one image's [N, 5 + nc] rows. */
+function candidates(x: Tensor, conf: number, multiLabel: boolean, maxCandidates: number): Candidates {
+  return torch.tidy(() => {
+    const rows = x.index(x.select(1, 4).gt(conf)); // objectness > conf is implied by obj x cls > conf
+    let boxes: Tensor, scores: Tensor, classes: Tensor;
+    if (rows.shape[0] === 0) {
+      return { boxes: new Float32Array(0), scores: new Float32Array(0), classes: new Int32Array(0) };
+    }
+    const [cx, cy, w, h] = torch.F.unbind(rows.slice(1, 0, 4), 1);
+    const xyxy = torch.stack([cx.sub(w.div(2)), cy.sub(h.div(2)), cx.add(w.div(2)), cy.add(h.div(2))], 1);
+    const cls = rows.slice(1, 5).mul(rows.slice(1, 4, 5));
+    if (multiLabel) {
+      const [i, j] = torch.nonzeroTuple(cls.gt(conf));
+      boxes = xyxy.index(i);
+      scores = cls.index(i, j);
+      classes = j;
+    } else {
+      const best = cls.maxDim(1);
+      const keep = best.values.gt(conf);
+      boxes = xyxy.index(keep);
+      scores = best.values.index(keep);
+      classes = best.indices.index(keep);
+    }
+    if (scores.shape[0] > maxCandidates) {
+      const top = scores.sort(0, true).indices.slice(0, 0, maxCandidates);
+      boxes = boxes.index(top);
+      scores = scores.index(top);
+      classes = classes.index(top);
+    }
+    return {
+      boxes: boxes.float().contiguous().dataSync() as Float32Array,
+      scores: scores.float().contiguous().dataSync() as Float32Array,
+      classes: Int32Array.from(classes.toArray()),
+    };
+  });
+}
+
+function keepClasses(c: Candidates, wanted: number[]): Candidates {
+  const set = new Set(wanted);
+  const idx: number[] = [];
+  for (let i = 0; i < c.classes.length; i++) if (set.has(c.classes[i])) idx.push(i);
+  const boxes = new Float32Array(idx.length * 4);
+  idx.forEach((i, k) => boxes.set(c.boxes.subarray(i * 4, i * 4 + 4), k * 4));
+  return { boxes, scores: Float32Array.from(idx, (i) => c.scores[i]), classes: Int32Array.from(idx, (i) => c.classes[i]) };
+}
+
+/**
+ * NMS for one image's decoded predictions [N, 5 + nc] (cx, cy, w, h,
+ * objectness, class probabilities; after sigmoid) or a batch [B, N, 5 + nc].
+ * Returns one float32 tensor [n, 6] per image: x1, y1, x2, y2, score, class,
+ * best score first. The caller disposes them.
+ */
+export function nonMaxSuppression(prediction: Tensor, options: YoloNmsOptions = {}): Tensor[] {
+  const shape = prediction.shape;
+  if ((shape.length !== 2 && shape.length !== 3) || shape[shape.length - 1] < 6) {
+    throw new RangeError(`nonMaxSuppression: expected predictions [B, N, 5 + nc] or [N, 5 + nc] with nc >= 1, got [${shape.join(', ')}]`);
+  }
+  const conf = options.confThreshold ?? 0.25;
+  const iouThreshold = options.iouThreshold ?? 0.45;
+  const maxDet = options.maxDetections ?? 300;
+  if (!(conf >= 0 && conf < 1)) throw new RangeError(`nonMaxSuppression: confThreshold must be in [0, 1), got ${conf}`);
+  if (!(iouThreshold >= 0 && iouThreshold <= 1)) throw new RangeError(`nonMaxSuppression: iouThreshold must be in [0, 1], got ${iouThreshold}`);
+  const batch = shape.length === 2 ? 1 : shape[0];
+  const out: Tensor[] = [];
+  try {
+    for (let b = 0; b < batch; b++) {
+      const x = shape.length === 2 ? prediction : prediction.select(0, b);
+      let c: Candidates;
+      try {
+        c = candidates(x, conf, options.multiLabel ?? false, options.maxCandidates ?? 30000);
+      } finally {
+        if (x !== prediction) x.dispose();
+      }
+      if (options.classes) c = keepClasses(c, options.classes);
+      checkFinite(c.boxes, 'nonMaxSuppression boxes');
+      out.push(suppress(c, iouThreshold, maxDet, options));
+    }
+  } catch (e) {
+    torch.dispose(out);
+    throw e;
+  }
+  return out;
+}
+
+function suppress(c: Candidates, iouThreshold: number, maxDet: number, o: YoloNmsOptions): Tensor {
+  const classes = o.agnostic ? undefined : c.classes;
+  let keep: number[];
+  let scores: ArrayLike<number> = c.scores;
+  if (o.soft) {
+    const r = softNmsCore(c.boxes, c.scores, { ...o.soft, classes });
+    keep = r.indices;
+    const decayed = new Float32Array(c.scores.length);
+    r.indices.forEach((i, k) => (decayed[i] = r.scores[k]));
+    scores = decayed;
+  } else {
+    const order = torch.tidy(() => scoreOrder(torch.tensor(c.scores)));
+    keep = greedyNms(c.boxes, order, iouThreshold, classes);
+  }
+  keep = keep.slice(0, maxDet);
+  const data = new Float32Array(keep.length * 6);
+  keep.forEach((i, k) => {
+    data.set(c.boxes.subarray(i * 4, i * 4 + 4), k * 6);
+    data[k * 6 + 4] = scores[i];
+    data[k * 6 + 5] = c.classes[i];
+  });
+  return torch.tensor(data, { shape: [keep.length, 6] });
+}

@@ -1,0 +1,66 @@
+// COCO json in and out: the results format
+// `[{image_id, category_id, bbox: [x, y, w, h], score}]` that pycocotools'
+// loadRes reads, and the instances format of a ground-truth file.
+import { ltwhToXyxy, xyxyToLtwh } from '../boxes/index.js';
+import { evaluateCoco, type CocoOptions, type CocoResult } from './coco.js';
+import type { Detection, GroundTruth, ImageId } from './types.js';
+
+export interface CocoResultEntry { image_id: ImageId; category_id: number; bbox: number[]; score: number }
+
+export interface CocoDataset {
+  images: { id: ImageId; file_name?: string; width?: number; height?: number }[];
+  annotations: { id?: number; image_id: ImageId; category_id: number; bbox: number[]; area?: number; iscrowd?: number | boolean }[];
+  categories: { id: number; name?: string }[];
+}
+
+function checkLtwh(bbox: unknown, where: string): number[] {
+  if (!Array.isArray(bbox) || bbox.length !== 4 || !bbox.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new RangeError(`${where}: bbox must be [x, y, w, h] finite numbers, got ${JSON.stringify(bbox)}`);
+  }
+  return bbox;
+}
+
+const round = (v: number, decimals?: number) => (decimals === undefined ? v : Number(v.toFixed(decimals)));
+
+/** Detections (xyxy) to COCO results; `decimals` rounds bbox and score for smaller files. */
+export function toCocoResults(dets: readonly Detection[], options: { decimals?: number } = {}): CocoResultEntry[] {
+  return dets.map((d) => ({
+    image_id: d.imageId,
+    category_id: d.category,
+    bbox: xyxyToLtwh(d.box as number[]).map((v) => round(v, options.decimals)),
+    score: round(d.score, options.decimals === undefined ? undefined : Math.max(options.decimals, 5)),
+  }));
+}
+
+/** COCO results (parsed json) to detections (xyxy). */
+export function fromCocoResults(results: readonly CocoResultEntry[]): Detection[] {
+  if (!Array.isArray(results)) throw new TypeError('COCO results must be a json array of {image_id, category_id, bbox, score}');
+  return results.map((r, i) => {
+    const bbox = checkLtwh(r.bbox, `results[${i}]`);
+    if (typeof r.score !== 'number' || !Number.isFinite(r.score)) throw new RangeError(`results[${i}]: score must be a finite number`);
+    return { imageId: r.image_id, category: r.category_id, box: ltwhToXyxy(bbox), score: r.score };
+  });
+}
+
+/** A COCO instances file to ground truth (xyxy, with COCO's own area and crowd flag). */
+export function fromCocoDataset(ds: CocoDataset): { groundTruth: GroundTruth[]; imageIds: ImageId[]; categoryIds: number[] } {
+  if (!ds || !Array.isArray(ds.images) || !Array.isArray(ds.annotations) || !Array.isArray(ds.categories)) {
+    throw new TypeError('COCO dataset must have images, annotations and categories arrays');
+  }
+  const groundTruth = ds.annotations.map((a, i) => {
+    const bbox = checkLtwh(a.bbox, `annotations[${i}]`);
+    return { imageId: a.image_id, category: a.category_id, box: ltwhToXyxy(bbox), area: a.area ?? bbox[2] * bbox[3], iscrowd: Boolean(a.iscrowd) };
+  });
+  return { groundTruth, imageIds: ds.images.map((im) => im.id), categoryIds: ds.categories.map((c) => c.id) };
+}
+
+/** pycocotools' COCOeval on a ground-truth dataset and results, both as parsed json. */
+export function evaluateCocoJson(ds: CocoDataset, results: readonly CocoResultEntry[], options: Omit<CocoOptions, 'imageIds' | 'categoryIds'> = {}): CocoResult {
+  const { groundTruth, imageIds, categoryIds } = fromCocoDataset(ds);
+  const known = new Set(imageIds.map((i) => `${typeof i}:${i}`));
+  const dets = fromCocoResults(results);
+  const stray = dets.find((d) => !known.has(`${typeof d.imageId}:${d.imageId}`));
+  // pycocotools refuses results for images the dataset does not have.
+  if (stray) throw new RangeError(`COCO results name image_id ${JSON.stringify(stray.imageId)}, which is not in the dataset's images`);
+  return evaluateCoco(groundTruth, dets, { ...options, imageIds, categoryIds });
+}
