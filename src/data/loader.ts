@@ -43,6 +43,8 @@ export class DataLoader {
   private queue: (Task & { pending: Pending })[] = [];
   private nextId = 0;
   private readonly bad = new Set<number>();
+  /** Set when a worker thread dies: the run stops with this error instead of hanging. */
+  private broken: Error | null = null;
 
   constructor(readonly dataset: Dataset, options: LoaderOptions) {
     this.options = {
@@ -58,7 +60,8 @@ export class DataLoader {
       for (let w = 0; w < this.options.workers; w++) {
         const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { samples, config } });
         worker.on('message', (m: { id: number; ok: boolean; result?: PreparedSample; error?: string }) => this.onMessage(w, m));
-        worker.on('error', (e) => this.failAll(e));
+        worker.on('error', (e) => this.failAll(new Error(`loader worker ${w} crashed: ${e.message}`)));
+        worker.on('exit', (code) => { if (this.workers.length) this.failAll(new Error(`loader worker ${w} exited (code ${code})`)); });
         worker.unref();
         this.workers.push(worker);
         this.inFlight.push(0);
@@ -88,6 +91,7 @@ export class DataLoader {
     const schedule = (b: number) => {
       const size = batchSize(this.options.imgSize, this.options.multiScale, this.options.seed, epoch, b);
       const tasks = order.slice(b * bs, (b + 1) * bs).map((index) => this.submit({ id: this.nextId++, index, epoch, size }).catch((e: Error) => {
+        if (this.broken) return null;
         this.bad.add(index);
         this.problems.push({ kind: 'corrupt-image', file: this.dataset.samples[index].imagePath, message: `cannot prepare sample: ${e.message}; skipped` });
         return null;
@@ -98,12 +102,14 @@ export class DataLoader {
       for (let a = b; a < Math.min(nb, b + 1 + this.options.prefetch); a++) if (!scheduled[a]) schedule(a);
       const ready = (await scheduled[b]).filter((s): s is PreparedSample => s !== null);
       delete scheduled[b];
+      if (this.broken) throw this.broken;
       if (ready.length) yield collate(ready);
     }
   }
 
   private submit(task: Task): Promise<PreparedSample> {
     if (this.local) return this.local.run(task);
+    if (this.broken) return Promise.reject(this.broken);
     return new Promise((resolve, reject) => {
       this.queue.push({ ...task, pending: { resolve, reject } });
       this.pump();
@@ -134,6 +140,7 @@ export class DataLoader {
   }
 
   private failAll(e: Error): void {
+    this.broken ??= e;
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
     for (const t of this.queue) t.pending.reject(e);
@@ -142,7 +149,8 @@ export class DataLoader {
 
   /** Stops the worker threads. */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    this.workers = [];
+    const workers = this.workers;
+    this.workers = []; // first, so their exit events are not taken for crashes
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -1,6 +1,7 @@
 // A small YAML subset parser for ultralytics-style dataset files: block maps
 // by indentation, block lists of scalars, flow lists/maps of scalars, quoted
-// strings, numbers, booleans, null, comments. Anything else is an error that
+// strings, numbers, booleans, null, comments, and `|` / `>` block scalars
+// (ultralytics files carry `download: |` scripts). Anything else is an error that
 // names the file and line, never a silent misread.
 
 export type YamlValue = string | number | boolean | null | YamlValue[] | { [k: string]: YamlValue };
@@ -79,13 +80,14 @@ function parseInline(s: string, file: string, no: number): YamlValue {
     }
     return m;
   }
-  if (/^[|>&*!]/.test(t)) throw new YamlError(file, no, `unsupported YAML feature: ${t}`);
+  if (/^[&*!]/.test(t)) throw new YamlError(file, no, `unsupported YAML feature: ${t}`);
   return parseScalar(t);
 }
 
 export function parseYaml(text: string, file = '<yaml>'): YamlValue {
   const lines: Line[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
+  const rawLines = text.split(/\r?\n/);
+  rawLines.forEach((raw, i) => {
     if (raw.includes('\t') && /^\s*\t/.test(raw)) throw new YamlError(file, i + 1, 'tab indentation is not allowed in YAML');
     const body = stripComment(raw).trimEnd();
     if (body.trim() === '' || body.trim() === '---') return;
@@ -115,6 +117,16 @@ export function parseYaml(text: string, file = '<yaml>'): YamlValue {
     }
     return out;
   }
+  /** `|` keeps newlines, `>` folds them; the text is the raw lines (comments included) indented under the key. */
+  function blockScalar(indent: number, style: string): string {
+    const first = pos;
+    while (pos < lines.length && lines[pos].indent > indent) pos++;
+    if (pos === first) return '';
+    const body = rawLines.slice(lines[first].no - 1, lines[pos - 1].no);
+    const cut = lines[first].indent;
+    const text = body.map((r) => r.slice(Math.min(cut, r.length - r.trimStart().length))).join(style[0] === '|' ? '\n' : ' ');
+    return style.endsWith('-') ? text : text + '\n';
+  }
   function map(indent: number): { [k: string]: YamlValue } {
     const out: { [k: string]: YamlValue } = {};
     while (pos < lines.length && lines[pos].indent === indent) {
@@ -125,7 +137,7 @@ export function parseYaml(text: string, file = '<yaml>'): YamlValue {
       pos++;
       const key = String(parseScalar(l.text.slice(0, c)));
       const rest = l.text.slice(c + 1).trim();
-      out[key] = rest === '' ? childOrNull(indent) : parseInline(rest, file, l.no);
+      out[key] = rest === '' ? childOrNull(indent) : /^[|>][-+]?$/.test(rest) ? blockScalar(indent, rest) : parseInline(rest, file, l.no);
     }
     return out;
   }

@@ -82,3 +82,15 @@ test('loader over the VOC subset with truncated JPEGs kept: the run does not sto
   assert.match(messages[0], /cannot decode .*VOC2007\/JPEGImages\/000001\.jpg \(corrupt or truncated image\): .*; skipped$/);
   assert.match(messages[1], /cannot decode .*VOC2012\/JPEGImages\/2007_000027\.jpg \(corrupt or truncated image\): .*; skipped$/);
 });
+
+test('a worker thread that dies stops the epoch with an error instead of hanging', async () => {
+  const loader = new DataLoader(ds, { batchSize: 2, imgSize: 64, workers: 1, augment: NO_AUGMENT });
+  const workers = (loader as unknown as { workers: { terminate(): Promise<number> }[] }).workers;
+  await assert.rejects(async () => {
+    for await (const b of loader.epoch(0)) {
+      b.dispose();
+      await workers[0].terminate();
+    }
+  }, /loader worker 0 exited/);
+  await loader.close();
+});

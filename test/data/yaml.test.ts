@@ -43,10 +43,24 @@ test('lists, flow collections, quotes, comments, scalars', () => {
   assert.deepEqual(namesFromYaml({ 1: 'b', 0: 'a' }, 2, 'x'), ['a', 'b']);
 });
 
+test('block scalars (ultralytics download scripts) are kept as text', () => {
+  const doc = parseYaml([
+    'names: [a]',
+    'download: |',
+    '  from pathlib import Path  # a comment inside the script',
+    '',
+    '  for x in [1, 2]:',
+    '      print(x)',
+    'after: 1',
+  ].join('\n')) as Record<string, unknown>;
+  assert.equal(doc.download, 'from pathlib import Path  # a comment inside the script\n\nfor x in [1, 2]:\n    print(x)\n');
+  assert.equal(doc.after, 1);
+});
+
 test('errors name the file and line', () => {
   assert.throws(() => parseYaml('a: 1\nthis is not yaml\n', 'd.yaml'), /d\.yaml:2:/);
   assert.throws(() => parseYaml('a: [1, 2\n', 'd.yaml'), /d\.yaml:1: unterminated flow list/);
-  assert.throws(() => parseYaml('a: |\n  text\n', 'd.yaml'), /d\.yaml:1: unsupported/);
+  assert.throws(() => parseYaml('a: &anchor x\n', 'd.yaml'), /d\.yaml:1: unsupported/);
   assert.throws(() => namesFromYaml(['a', 'b'], 3, 'd.yaml'), /nc: 3 but names has 2/);
   assert.throws(() => namesFromYaml({ 0: 'a', 2: 'c' }, null, 'd.yaml'), /no entry for class 1/);
 });
