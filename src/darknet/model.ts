@@ -1,0 +1,148 @@
+// The Darknet module: a model built from parsed cfg specs. Training mode
+// returns the raw YOLO heads [B, na, h, w, 5+nc]; eval mode returns decoded
+// boxes [B, N, 5+nc] in input pixels.
+import * as torch from '../torch/index.js';
+import { Module } from '../nn/index.js';
+import { ConvBlock } from './conv_block.js';
+import { decodeHead, headLayout, darknetYoloOutput, type HeadInfo } from './decode.js';
+import * as L from './layers.js';
+import { layerShapes } from './shapes.js';
+import { readCfg, parseCfg, type ParseOptions } from './cfg_parse.js';
+import { summarize, type ModelSummary } from './summary.js';
+import type { DarknetCfg } from './specs.js';
+
+type Tensor = torch.Tensor;
+
+/** The .weights header: version and the number of images seen in training. */
+export interface WeightsHeader {
+  major: number;
+  minor: number;
+  revision: number;
+  seen: number;
+}
+
+/** Holds the conv blocks as children '0', '12', ... (their layer numbers). */
+class LayerTable extends Module {
+  add(index: number, m: Module): void {
+    this.registerModule(String(index), m);
+  }
+  forward(): never {
+    throw new Error('LayerTable has no forward');
+  }
+}
+
+export class Darknet extends Module {
+  readonly cfg: DarknetCfg;
+  /** One entry per layer: its ConvBlock, or null for layers without weights. */
+  readonly blocks: (ConvBlock | null)[];
+  readonly heads: HeadInfo[];
+  /** Header of the last .weights loaded; written back by saveWeights. */
+  header: WeightsHeader = { major: 0, minor: 2, revision: 0, seen: 0 };
+  /** For each layer, the last layer that reads its output (itself when none). */
+  readonly #lastUse: number[];
+
+  constructor(cfg: DarknetCfg) {
+    super();
+    this.cfg = cfg;
+    const table = this.registerModule('layers', new LayerTable());
+    this.blocks = cfg.layers.map((spec, i) => {
+      if (spec.type !== 'convolutional') return null;
+      const block = new ConvBlock(spec, i === 0 ? cfg.net.channels : cfg.channels[i - 1]);
+      table.add(i, block);
+      return block;
+    });
+    this.heads = cfg.layers.flatMap((l) => (l.type === 'yolo' ? [{
+      layer: l.index, mask: l.mask, anchors: l.mask.map((m) => l.anchors[m]), classes: l.classes, scaleXY: l.scaleXY,
+    }] : []));
+    this.#lastUse = cfg.layers.map((_, i) => i);
+    cfg.layers.forEach((l, i) => {
+      const reads = l.type === 'route' ? l.layers : l.type === 'shortcut' ? [i - 1, l.from] : [i - 1];
+      for (const j of reads) if (j >= 0) this.#lastUse[j] = Math.max(this.#lastUse[j], i);
+    });
+  }
+
+  static fromFile(path: string, options: ParseOptions = {}): Darknet {
+    return new Darknet(readCfg(path, options));
+  }
+
+  static fromText(text: string, options: ParseOptions = {}): Darknet {
+    return new Darknet(parseCfg(text, options));
+  }
+
+  /** Training mode: raw heads (Tensor[]); eval mode: decoded boxes (Tensor). */
+  forward(x: Tensor): Tensor[] | Tensor {
+    return this.training ? this.forwardHeads(x) : this.predict(x);
+  }
+
+  /** Decoded boxes [B, N, 5+nc] (x, y, w, h in input pixels, objectness, classes), in any mode. */
+  predict(x: Tensor): Tensor {
+    const heads = this.forwardHeads(x);
+    try {
+      return this.decode(heads, x.shape[3], x.shape[2]);
+    } finally {
+      torch.dispose(heads);
+    }
+  }
+
+  decode(heads: Tensor[], inputWidth: number, inputHeight: number): Tensor {
+    return torch.tidy(() => torch.cat(heads.map((h, i) => decodeHead(h, this.heads[i], inputWidth, inputHeight)), 1));
+  }
+
+  /** Head strides [x, y] in pixels for an input size (32, 16, 8 for yolov3). */
+  strides(width = this.cfg.net.width, height = this.cfg.net.height): [number, number][] {
+    const shapes = layerShapes(this.cfg, height, width);
+    return this.heads.map((h) => [width / shapes[h.layer].output[2], height / shapes[h.layer].output[1]]);
+  }
+
+  /** Raw heads [B, na, h, w, 5+nc], one per [yolo] layer, before any activation. */
+  forwardHeads(x: Tensor): Tensor[] {
+    if (x.ndim !== 4 || x.shape[1] !== this.cfg.net.channels) {
+      throw new Error(`Darknet: expected input [B, ${this.cfg.net.channels}, H, W], got [${x.shape}]`);
+    }
+    layerShapes(this.cfg, x.shape[2], x.shape[3]); // a size the cfg cannot take fails here, naming the layer
+    const outs: (Tensor | null)[] = [];
+    const heads: Tensor[] = [];
+    try {
+      this.cfg.layers.forEach((spec, i) => {
+        const input = i === 0 ? x : outs[i - 1]!;
+        let out: Tensor | null;
+        switch (spec.type) {
+          case 'convolutional': out = this.blocks[i]!.forward(input); break;
+          case 'yolo': {
+            const raw = headLayout(input, spec.mask.length);
+            heads.push(raw);
+            out = this.#lastUse[i] > i ? darknetYoloOutput(raw) : null;
+            break;
+          }
+          case 'route': out = L.route(spec, outs); break;
+          case 'shortcut': out = L.shortcut(spec, input, outs[spec.from]!); break;
+          case 'upsample': out = L.upsample(spec, input); break;
+          case 'maxpool': out = L.maxpool(spec, input); break;
+          case 'avgpool': out = L.avgpool(spec, input); break;
+          case 'dropout': out = L.dropout(spec, input, this.training); break;
+        }
+        outs.push(out);
+        // free what no later layer reads
+        for (let j = Math.max(0, i - 1); j <= i; j++) if (this.#lastUse[j] <= i) this.#free(outs, j);
+        if (spec.type === 'route' || spec.type === 'shortcut') {
+          for (const j of spec.type === 'route' ? spec.layers : [spec.from]) if (this.#lastUse[j] <= i) this.#free(outs, j);
+        }
+      });
+    } catch (e) {
+      torch.dispose(heads);
+      throw e;
+    } finally {
+      for (let j = 0; j < outs.length; j++) this.#free(outs, j);
+    }
+    return heads;
+  }
+
+  #free(outs: (Tensor | null)[], j: number): void {
+    outs[j]?.dispose();
+    outs[j] = null;
+  }
+
+  summary(size: { width?: number; height?: number } = {}): ModelSummary {
+    return summarize(this.cfg, size);
+  }
+}
