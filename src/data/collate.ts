@@ -67,7 +67,7 @@ export interface MultiScaleOptions {
 }
 
 /** The image size of batch `batch` in `epoch`: fixed, or drawn every k batches from the range (deterministic per seed). */
-export function batchSize(base: number, ms: MultiScaleOptions | undefined, seed: number, epoch: number, batch: number): number {
+export function batchImageSize(base: number, ms: MultiScaleOptions | undefined, seed: number, epoch: number, batch: number): number {
   if (!ms || ms.every <= 0) return base;
   const stride = ms.stride ?? 32;
   const lo = Math.ceil(ms.min / stride), hi = Math.floor(ms.max / stride);

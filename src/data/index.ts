@@ -22,7 +22,7 @@ export { jitterCrop, cropResize, type JitterOptions } from './transforms/jitter.
 export { resize, resizeLongSide } from './transforms/resize.js';
 export type { Labeled } from './transforms/types.js';
 export { prepareSample, FULL_AUGMENT, DARKNET_AUGMENT, NO_AUGMENT, type AugmentConfig, type SampleSource } from './pipeline.js';
-export { collate, batchSize as multiScaleSize, labelRows, type Batch, type PreparedSample, type MultiScaleOptions } from './collate.js';
+export { collate, batchImageSize, labelRows, type Batch, type PreparedSample, type MultiScaleOptions } from './collate.js';
 export { DataLoader, type LoaderOptions } from './loader.js';
 export { summarize, formatReport, type CheckReport } from './check.js';
 export { writePreview, type PreviewOptions } from './preview.js';

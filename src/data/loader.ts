@@ -5,7 +5,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { Rng, mixSeed } from './rng.js';
-import { collate, batchSize, type Batch, type MultiScaleOptions, type PreparedSample } from './collate.js';
+import { collate, batchImageSize, type Batch, type MultiScaleOptions, type PreparedSample } from './collate.js';
 import { Preparer, type PrepareConfig, type Task } from './prepare.js';
 import { FULL_AUGMENT, type AugmentConfig } from './pipeline.js';
 import type { Dataset, Problem } from './types.js';
@@ -89,7 +89,7 @@ export class DataLoader {
     const nb = this.options.dropLast ? Math.floor(order.length / bs) : Math.ceil(order.length / bs);
     const scheduled: Promise<(PreparedSample | null)[]>[] = [];
     const schedule = (b: number) => {
-      const size = batchSize(this.options.imgSize, this.options.multiScale, this.options.seed, epoch, b);
+      const size = batchImageSize(this.options.imgSize, this.options.multiScale, this.options.seed, epoch, b);
       const tasks = order.slice(b * bs, (b + 1) * bs).map((index) => this.submit({ id: this.nextId++, index, epoch, size }).catch((e: Error) => {
         if (this.broken) return null;
         this.bad.add(index);

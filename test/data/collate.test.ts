@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
-import { collate, labelRows, batchSize } from '../../src/data/collate.js';
+import { collate, labelRows, batchImageSize } from '../../src/data/collate.js';
 
 test('collate builds [B, 3, S, S] images and [N, 6] = [batch_idx, x, y, w, h, cls] labels, without leaking', () => {
   const before = torch.memory().tensors;
@@ -27,10 +27,10 @@ test('collate builds [B, 3, S, S] images and [N, 6] = [batch_idx, x, y, w, h, cl
 
 test('multi-scale: sizes are multiples of 32 within range, changing only every k batches, same per seed', () => {
   const ms = { min: 320, max: 608, every: 10 };
-  const sizes = Array.from({ length: 100 }, (_, b) => batchSize(416, ms, 1, 0, b));
+  const sizes = Array.from({ length: 100 }, (_, b) => batchImageSize(416, ms, 1, 0, b));
   for (const s of sizes) assert.ok(s % 32 === 0 && s >= 320 && s <= 608);
   for (let b = 0; b < 100; b++) if (b % 10) assert.equal(sizes[b], sizes[b - 1]);
   assert.ok(new Set(sizes).size > 2);
-  assert.deepEqual(sizes, Array.from({ length: 100 }, (_, b) => batchSize(416, ms, 1, 0, b)));
-  assert.equal(batchSize(416, undefined, 1, 0, 5), 416);
+  assert.deepEqual(sizes, Array.from({ length: 100 }, (_, b) => batchImageSize(416, ms, 1, 0, b)));
+  assert.equal(batchImageSize(416, undefined, 1, 0, 5), 416);
 });
