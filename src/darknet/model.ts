@@ -96,12 +96,28 @@ export class Darknet extends Module {
 
   /** Raw heads [B, na, h, w, 5+nc], one per [yolo] layer, before any activation. */
   forwardHeads(x: Tensor): Tensor[] {
+    return this.#run(x, new Set()).heads;
+  }
+
+  /**
+   * Outputs of the given layers as darknet holds them, [B, C, H, W] (a [yolo]
+   * layer's after its sigmoids): for features, and for parity checks.
+   */
+  forwardLayers(x: Tensor, layers: number[]): Tensor[] {
+    for (const l of layers) if (!(l >= 0 && l < this.cfg.layers.length)) throw new RangeError(`forwardLayers: no layer ${l}`);
+    const { heads, kept } = this.#run(x, new Set(layers));
+    torch.dispose(heads);
+    return layers.map((l, i) => (layers.indexOf(l) === i ? kept.get(l)! : L.alias(kept.get(l)!)));
+  }
+
+  #run(x: Tensor, want: Set<number>): { heads: Tensor[]; kept: Map<number, Tensor> } {
     if (x.ndim !== 4 || x.shape[1] !== this.cfg.net.channels) {
       throw new Error(`Darknet: expected input [B, ${this.cfg.net.channels}, H, W], got [${x.shape}]`);
     }
     layerShapes(this.cfg, x.shape[2], x.shape[3]); // a size the cfg cannot take fails here, naming the layer
     const outs: (Tensor | null)[] = [];
     const heads: Tensor[] = [];
+    const kept = new Map<number, Tensor>();
     try {
       this.cfg.layers.forEach((spec, i) => {
         const input = i === 0 ? x : outs[i - 1]!;
@@ -111,7 +127,7 @@ export class Darknet extends Module {
           case 'yolo': {
             const raw = headLayout(input, spec.mask.length);
             heads.push(raw);
-            out = this.#lastUse[i] > i ? darknetYoloOutput(raw) : null;
+            out = this.#lastUse[i] > i || want.has(i) ? darknetYoloOutput(raw) : null;
             break;
           }
           case 'route': out = L.route(spec, outs); break;
@@ -122,6 +138,7 @@ export class Darknet extends Module {
           case 'dropout': out = L.dropout(spec, input, this.training); break;
         }
         outs.push(out);
+        if (want.has(i)) kept.set(i, L.alias(out!));
         // free what no later layer reads
         for (let j = Math.max(0, i - 1); j <= i; j++) if (this.#lastUse[j] <= i) this.#free(outs, j);
         if (spec.type === 'route' || spec.type === 'shortcut') {
@@ -129,12 +146,12 @@ export class Darknet extends Module {
         }
       });
     } catch (e) {
-      torch.dispose(heads);
+      torch.dispose([heads, [...kept.values()]]);
       throw e;
     } finally {
       for (let j = 0; j < outs.length; j++) this.#free(outs, j);
     }
-    return heads;
+    return { heads, kept };
   }
 
   #free(outs: (Tensor | null)[], j: number): void {

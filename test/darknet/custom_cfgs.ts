@@ -111,8 +111,11 @@ classes=2
 num=6
 `;
 
-/** AlexeyAB's route groups (yolov4-tiny style), which the 2018 C darknet lacks: OpenCV only. */
-export const ROUTE_GROUPS_CFG = `[net]
+/**
+ * What the 2018 C darknet lacks or gets wrong, for OpenCV only: AlexeyAB's
+ * route groups (yolov4-tiny style) and a 1x1 convolution with stride 2.
+ */
+export const OPENCV_ONLY_CFG = `[net]
 width=64
 height=64
 channels=3
@@ -140,9 +143,12 @@ activation=leaky
 [route]
 layers=-1,-2
 
-[maxpool]
-size=2
+[convolutional]
+batch_normalize=1
+filters=24
+size=1
 stride=2
+activation=leaky
 
 [convolutional]
 size=1

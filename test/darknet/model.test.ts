@@ -125,3 +125,21 @@ test('errors: wrong channels, an input size the cfg cannot take (naming the rout
   assert.equal(torch.memory().tensors, start);
   m.dispose();
 });
+
+test('forwardLayers: darknet-layout outputs of chosen layers, nothing else kept', () => {
+  const m = Darknet.fromText(CUSTOM_CFG).eval();
+  const start = torch.memory().tensors;
+  const x = torch.rand([1, 3, 96, 96]);
+  const [l5, l9, again, l13] = torch.noGrad(() => m.forwardLayers(x, [5, 9, 9, 13]));
+  assert.deepEqual([l5.shape, l9.shape, l13.shape], [[1, 32, 48, 48], [1, 21, 48, 48], [1, 32, 96, 96]]);
+  assert.ok(again.allclose(l9) && again !== l9);
+  const heads = torch.noGrad(() => m.forwardHeads(x));
+  const head = heads[0];
+  // the [yolo] layer's output is the raw head with sigmoid on x, y, objectness and classes
+  assert.ok(torch.tidy(() => l9.view([1, 3, 7, 48, 48]).select(2, 2).allclose(head.select(4, 2))));
+  assert.ok(torch.tidy(() => l9.view([1, 3, 7, 48, 48]).select(2, 4).allclose(head.select(4, 4).sigmoid())));
+  assert.throws(() => m.forwardLayers(x, [16]), /no layer 16/);
+  torch.dispose([x, l5, l9, again, l13, heads]);
+  assert.equal(torch.memory().tensors, start);
+  m.dispose();
+});

@@ -19,7 +19,8 @@ const RUNNER_C = String.raw`
 #include <stdio.h>
 #include <stdlib.h>
 #include "darknet.h"
-/* run cfg weights input.bin outprefix: writes outprefix<i>.bin for each [yolo] layer and the last layer */
+/* run cfg weights input.bin outprefix [layer...]: writes outprefix<i>.bin for the
+   given layers (default: each [yolo] layer and the last layer) */
 int main(int argc, char **argv) {
   if (argc < 5) return 2;
   network *net = load_network(argv[1], argv[2], 0);
@@ -32,7 +33,9 @@ int main(int argc, char **argv) {
   network_predict(net, in);
   for (int i = 0; i < net->n; i++) {
     layer l = net->layers[i];
-    if (l.type != YOLO && i != net->n - 1) continue;
+    int want = argc == 5 ? (l.type == YOLO || i == net->n - 1) : 0;
+    for (int a = 5; a < argc; a++) if (atoi(argv[a]) == i) want = 1;
+    if (!want) continue;
     char path[4096];
     snprintf(path, sizeof path, "%s%d.bin", argv[4], i);
     FILE *o = fopen(path, "wb");
@@ -66,7 +69,7 @@ export function darknetRunner(t: TestContext): string | null {
 /** Runs the C darknet; returns the outputs of the given layers as float arrays. */
 export function runDarknet(exe: string, cfg: string, weights: string, input: string, layers: number[]): Map<number, Float32Array> {
   const prefix = join(tmpDir(), 'out');
-  const r = spawnSync(exe, [cfg, weights, input, prefix], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: '2' } });
+  const r = spawnSync(exe, [cfg, weights, input, prefix, ...layers.map(String)], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: '2' } });
   if (r.status !== 0) throw new Error(`darknet failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`);
   return new Map(layers.map((l) => [l, readFloats(`${prefix}${l}.bin`)]));
 }
