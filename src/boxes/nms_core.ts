@@ -37,55 +37,60 @@ export function greedyNms(boxes: FlatBoxes, order: ArrayLike<number>, iouThresho
   return kept.sort((x, y) => position[x] - position[y]);
 }
 
-function greedy32(b: Float32Array, order: ArrayLike<number>, thr: number): number[] {
-  const f = Math.fround;
+/** Coordinates and areas gathered in visiting order, so the inner loop reads memory in sequence. */
+function gather<A extends Float32Array | Float64Array>(b: FlatBoxes, order: ArrayLike<number>, make: (n: number) => A, area: (w: number, h: number) => number) {
   const n = order.length;
-  const suppressed = new Uint8Array(n);
-  const area = new Float32Array(n);
+  const x1 = make(n), y1 = make(n), x2 = make(n), y2 = make(n), ar = make(n);
   for (let p = 0; p < n; p++) {
     const o = order[p] * 4;
-    area[p] = f(f(b[o + 2] - b[o]) * f(b[o + 3] - b[o + 1]));
+    x1[p] = b[o]; y1[p] = b[o + 1]; x2[p] = b[o + 2]; y2[p] = b[o + 3];
+    ar[p] = area(x2[p] - x1[p], y2[p] - y1[p]);
   }
+  return { n, x1, y1, x2, y2, ar };
+}
+
+function greedy32(b: Float32Array, order: ArrayLike<number>, thr: number): number[] {
+  const f = Math.fround;
+  const { n, x1, y1, x2, y2, ar } = gather(b, order, (k) => new Float32Array(k), (w, h) => f(f(w) * f(h)));
+  const suppressed = new Uint8Array(n);
+  // A pair with no overlap has IoU 0 (or 0/0): never above a threshold >= 0.
+  const skipDisjoint = thr >= 0;
   const kept: number[] = [];
   for (let p = 0; p < n; p++) {
     if (suppressed[p]) continue;
-    const i = order[p] * 4;
     kept.push(order[p]);
-    const ix1 = b[i], iy1 = b[i + 1], ix2 = b[i + 2], iy2 = b[i + 3], ia = area[p];
+    const ix1 = x1[p], iy1 = y1[p], ix2 = x2[p], iy2 = y2[p], ia = ar[p];
     for (let q = p + 1; q < n; q++) {
       if (suppressed[q]) continue;
-      const j = order[q] * 4;
-      const w = Math.max(0, f(Math.min(ix2, b[j + 2]) - Math.max(ix1, b[j])));
-      const h = Math.max(0, f(Math.min(iy2, b[j + 3]) - Math.max(iy1, b[j + 1])));
-      const inter = f(w * h);
+      const w = f(Math.min(ix2, x2[q]) - Math.max(ix1, x1[q]));
+      if (w <= 0 && skipDisjoint) continue;
+      const h = f(Math.min(iy2, y2[q]) - Math.max(iy1, y1[q]));
+      if (h <= 0 && skipDisjoint) continue;
+      const inter = f(Math.max(0, w) * Math.max(0, h));
       // (ia + area) - inter, each step rounded as C++ float arithmetic does.
-      if (f(inter / f(f(ia + area[q]) - inter)) > thr) suppressed[q] = 1;
+      if (f(inter / f(f(ia + ar[q]) - inter)) > thr) suppressed[q] = 1;
     }
   }
   return kept;
 }
 
 function greedy64(b: Float64Array | readonly number[], order: ArrayLike<number>, thr: number): number[] {
-  const n = order.length;
+  const { n, x1, y1, x2, y2, ar } = gather(b, order, (k) => new Float64Array(k), (w, h) => w * h);
   const suppressed = new Uint8Array(n);
-  const area = new Float64Array(n);
-  for (let p = 0; p < n; p++) {
-    const o = order[p] * 4;
-    area[p] = (b[o + 2] - b[o]) * (b[o + 3] - b[o + 1]);
-  }
+  const skipDisjoint = thr >= 0;
   const kept: number[] = [];
   for (let p = 0; p < n; p++) {
     if (suppressed[p]) continue;
-    const i = order[p] * 4;
     kept.push(order[p]);
-    const ix1 = b[i], iy1 = b[i + 1], ix2 = b[i + 2], iy2 = b[i + 3], ia = area[p];
+    const ix1 = x1[p], iy1 = y1[p], ix2 = x2[p], iy2 = y2[p], ia = ar[p];
     for (let q = p + 1; q < n; q++) {
       if (suppressed[q]) continue;
-      const j = order[q] * 4;
-      const w = Math.max(0, Math.min(ix2, b[j + 2]) - Math.max(ix1, b[j]));
-      const h = Math.max(0, Math.min(iy2, b[j + 3]) - Math.max(iy1, b[j + 1]));
-      const inter = w * h;
-      if (inter / (ia + area[q] - inter) > thr) suppressed[q] = 1;
+      const w = Math.min(ix2, x2[q]) - Math.max(ix1, x1[q]);
+      if (w <= 0 && skipDisjoint) continue;
+      const h = Math.min(iy2, y2[q]) - Math.max(iy1, y1[q]);
+      if (h <= 0 && skipDisjoint) continue;
+      const inter = Math.max(0, w) * Math.max(0, h);
+      if (inter / (ia + ar[q] - inter) > thr) suppressed[q] = 1;
     }
   }
   return kept;

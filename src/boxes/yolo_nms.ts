@@ -5,7 +5,6 @@ import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { greedyNms } from './nms_core.js';
 import { softNmsCore } from './soft_nms.js';
-import { scoreOrder } from './nms.js';
 import { checkFinite } from './validate.js';
 
 export interface YoloNmsOptions {
@@ -27,10 +26,11 @@ export interface YoloNmsOptions {
   soft?: { sigma?: number; scoreThreshold?: number };
 }
 
+/** Candidates sorted best first. */
 interface Candidates { boxes: Float32Array; scores: Float32Array; classes: Int32Array }
 
 /** The (box, score, class) triples above the threshold, read out of one image's [N, 5 + nc] rows. */
-function candidates(x: Tensor, conf: number, multiLabel: boolean, maxCandidates: number): Candidates {
+function candidates(x: Tensor, conf: number, multiLabel: boolean, maxCandidates: number, only?: number[]): Candidates {
   return torch.tidy(() => {
     const rows = x.index(x.select(1, 4).gt(conf)); // objectness > conf is implied by obj x cls > conf
     let boxes: Tensor, scores: Tensor, classes: Tensor;
@@ -52,27 +52,22 @@ function candidates(x: Tensor, conf: number, multiLabel: boolean, maxCandidates:
       scores = best.values.index(keep);
       classes = best.indices.index(keep);
     }
-    if (scores.shape[0] > maxCandidates) {
-      const top = scores.sort(0, true).indices.slice(0, 0, maxCandidates);
-      boxes = boxes.index(top);
-      scores = scores.index(top);
-      classes = classes.index(top);
+    if (only) {
+      const wanted = torch.op('aten::isin.Tensor_Tensor', classes, torch.tensor(only, { dtype: 'int64' }), false, false);
+      [boxes, scores, classes] = [boxes.index(wanted), scores.index(wanted), classes.index(wanted)];
     }
+    // Best first (stable: equal scores keep box-then-class order), cut to
+    // maxCandidates; the arrays then are the NMS visiting order.
+    const top = scores.sort(0, true, true).indices.slice(0, 0, maxCandidates);
+    boxes = boxes.index(top);
+    scores = scores.index(top);
+    classes = classes.index(top);
     return {
       boxes: boxes.float().contiguous().dataSync() as Float32Array,
       scores: scores.float().contiguous().dataSync() as Float32Array,
       classes: Int32Array.from(classes.toArray()),
     };
   });
-}
-
-function keepClasses(c: Candidates, wanted: number[]): Candidates {
-  const set = new Set(wanted);
-  const idx: number[] = [];
-  for (let i = 0; i < c.classes.length; i++) if (set.has(c.classes[i])) idx.push(i);
-  const boxes = new Float32Array(idx.length * 4);
-  idx.forEach((i, k) => boxes.set(c.boxes.subarray(i * 4, i * 4 + 4), k * 4));
-  return { boxes, scores: Float32Array.from(idx, (i) => c.scores[i]), classes: Int32Array.from(idx, (i) => c.classes[i]) };
 }
 
 /**
@@ -98,11 +93,10 @@ export function nonMaxSuppression(prediction: Tensor, options: YoloNmsOptions = 
       const x = shape.length === 2 ? prediction : prediction.select(0, b);
       let c: Candidates;
       try {
-        c = candidates(x, conf, options.multiLabel ?? false, options.maxCandidates ?? 30000);
+        c = candidates(x, conf, options.multiLabel ?? false, options.maxCandidates ?? 30000, options.classes);
       } finally {
         if (x !== prediction) x.dispose();
       }
-      if (options.classes) c = keepClasses(c, options.classes);
       checkFinite(c.boxes, 'nonMaxSuppression boxes');
       out.push(suppress(c, iouThreshold, maxDet, options));
     }
@@ -124,8 +118,7 @@ function suppress(c: Candidates, iouThreshold: number, maxDet: number, o: YoloNm
     r.indices.forEach((i, k) => (decayed[i] = r.scores[k]));
     scores = decayed;
   } else {
-    const order = torch.tidy(() => scoreOrder(torch.tensor(c.scores)));
-    keep = greedyNms(c.boxes, order, iouThreshold, classes);
+    keep = greedyNms(c.boxes, Int32Array.from(c.scores, (_, i) => i), iouThreshold, classes);
   }
   keep = keep.slice(0, maxDet);
   const data = new Float32Array(keep.length * 6);
