@@ -27,20 +27,21 @@ export function adjustHsv(src: Uint8Array, dh: number, ds: number, dv: number): 
   const out = new Uint8Array(src.length);
   if (dh === 0 && ds === 1 && dv === 1) { out.set(src); return out; }
   const h6 = dh * 6;
+  // Works in byte units (0..255) with plain comparisons: this runs for every pixel of every training image.
   for (let i = 0; i < src.length; i += 3) {
-    const r = src[i] / 255, g = src[i + 1] / 255, b = src[i + 2] / 255;
-    const max = Math.max(r, g, b), min = Math.min(r, g, b), delta = max - min;
+    const r = src[i], g = src[i + 1], b = src[i + 2];
+    const max = r > g ? (r > b ? r : b) : (g > b ? g : b);
+    const min = r < g ? (r < b ? r : b) : (g < b ? g : b);
+    const delta = max - min;
     let h = 0;
-    if (delta > 0) {
-      if (max === r) h = (g - b) / delta;
-      else if (max === g) h = 2 + (b - r) / delta;
-      else h = 4 + (r - g) / delta;
-    }
+    if (delta > 0) h = max === r ? (g - b) / delta : max === g ? 2 + (b - r) / delta : 4 + (r - g) / delta;
     h += h6;
     h -= 6 * Math.floor(h / 6);
-    const s = max > 0 ? Math.min(1, (delta / max) * ds) : 0;
-    const v = Math.min(1, max * dv);
-    const c = v * s, hi = Math.floor(h), f = h - hi;
+    let sat = max > 0 ? (delta / max) * ds : 0;
+    if (sat > 1) sat = 1;
+    let v = max * dv;
+    if (v > 255) v = 255;
+    const c = v * sat, hi = h | 0, f = h - hi;
     const p = v - c, q = v - c * f, t = v - c * (1 - f);
     let R: number, G: number, B: number;
     switch (hi) {
@@ -51,7 +52,7 @@ export function adjustHsv(src: Uint8Array, dh: number, ds: number, dv: number): 
       case 4: R = t; G = p; B = v; break;
       default: R = v; G = p; B = q;
     }
-    out[i] = R * 255 + 0.5; out[i + 1] = G * 255 + 0.5; out[i + 2] = B * 255 + 0.5;
+    out[i] = R + 0.5; out[i + 1] = G + 0.5; out[i + 2] = B + 0.5;
   }
   return out;
 }
