@@ -63,7 +63,7 @@ export class DataError extends Error {
 export interface ReadOptions {
   /** true: stop at the first malformed label (DataError); false: skip it and report. */
   strict?: boolean;
-  /** Check every image's header and JPEG end marker at open time (default true). */
+  /** Check every image's header and JPEG end marker at open time (default true; false skips the reads, and YOLO-txt samples then have width = height = 0). */
   verifyImages?: boolean;
   /** Keep JPEGs without an end marker (decoded as libjpeg does, grey-filled) instead of dropping them. */
   allowTruncated?: boolean;

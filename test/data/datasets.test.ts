@@ -124,3 +124,14 @@ test('COCO JSON annotation errors are reported (skip) or thrown (strict)', async
   assert.match(ds.problems[0].message, /annotation id 2: category_id 3/);
   await assert.rejects(readCocoJson(join(dir, 'a.json'), { imageDir: dirname(img), strict: true }), /a\.json: annotation id 2/);
 });
+
+test('openDataset picks the reader from the description', async (t) => {
+  const voc = sharedPath(t, 'data/voc/VOCdevkit');
+  const json = sharedPath(t, 'data/coco128/annotations/instances_train2017.json');
+  if (!voc || !json) return;
+  assert.equal((await openDataset(voc)).samples.length, 8);
+  assert.equal((await openDataset(join(voc, 'VOC2012'))).samples.length, 4);
+  assert.equal((await openDataset(json, { verifyImages: false })).samples.length, 128);
+  assert.equal((await openDataset('shapes:3')).samples.length, 3);
+  await assert.rejects(openDataset('/nowhere.yaml'), /\/nowhere\.yaml: dataset not found/);
+});
