@@ -40,9 +40,14 @@ export function convertBoxes(t: Tensor, from: BoxFormat, to: BoxFormat): Tensor 
   });
 }
 
+/** [a, b, a, b] as a tensor beside `t` (same dtype and device) for broadcasting. */
+function xyxyLike(t: Tensor, a: number, b: number): Tensor {
+  return torch.tensor([a, b, a, b], { dtype: t.dtype === 'float64' ? 'float64' : 'float32' }).to({ dtype: t.dtype, device: t.device as torch.Device });
+}
+
 function scaleXy(t: Tensor, sx: number, sy: number): Tensor {
   checkBoxTensor(t, 'boxes');
-  return torch.tidy(() => t.mul(torch.tensor([sx, sy, sx, sy], { dtype: t.dtype })));
+  return torch.tidy(() => t.mul(xyxyLike(t, sx, sy)));
 }
 
 /** Pixels to 0..1, any format. */
@@ -78,7 +83,6 @@ export function unletterboxBoxes(t: Tensor, lb: Letterbox, original: Size): Tens
   return torch.tidy(() => {
     const [gx, gy] = lb.gain;
     const [px, py] = lb.pad;
-    const shifted = t.sub(torch.tensor([px, py, px, py], { dtype: t.dtype }));
-    return clipBoxes(shifted.div(torch.tensor([gx, gy, gx, gy], { dtype: t.dtype })), original);
+    return clipBoxes(t.sub(xyxyLike(t, px, py)).div(xyxyLike(t, gx, gy)), original);
   });
 }

@@ -53,7 +53,7 @@ function candidates(x: Tensor, conf: number, multiLabel: boolean, maxCandidates:
       classes = best.indices.index(keep);
     }
     if (only) {
-      const wanted = torch.op('aten::isin.Tensor_Tensor', classes, torch.tensor(only, { dtype: 'int64' }), false, false);
+      const wanted = torch.op('aten::isin.Tensor_Tensor', classes, torch.tensor(only, { dtype: 'int64', device: classes.device as torch.Device }), false, false);
       [boxes, scores, classes] = [boxes.index(wanted), scores.index(wanted), classes.index(wanted)];
     }
     // Best first (stable: equal scores keep box-then-class order), cut to

@@ -1,6 +1,7 @@
 // COCO json in and out: the results format
 // `[{image_id, category_id, bbox: [x, y, w, h], score}]` that pycocotools'
 // loadRes reads, and the instances format of a ground-truth file.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { ltwhToXyxy, xyxyToLtwh } from '../boxes/index.js';
 import { evaluateCoco, type CocoOptions, type CocoResult } from './coco.js';
 import type { Detection, GroundTruth, ImageId } from './types.js';
@@ -63,4 +64,19 @@ export function evaluateCocoJson(ds: CocoDataset, results: readonly CocoResultEn
   // pycocotools refuses results for images the dataset does not have.
   if (stray) throw new RangeError(`COCO results name image_id ${JSON.stringify(stray.imageId)}, which is not in the dataset's images`);
   return evaluateCoco(groundTruth, dets, { ...options, imageIds, categoryIds });
+}
+
+/** Writes detections as a COCO results json file. */
+export function saveCocoResults(path: string, dets: readonly Detection[], options: { decimals?: number } = {}): void {
+  writeFileSync(path, JSON.stringify(toCocoResults(dets, options)));
+}
+
+/** Reads a COCO results json file as detections. */
+export function loadCocoResults(path: string): Detection[] {
+  return fromCocoResults(JSON.parse(readFileSync(path, 'utf8')) as CocoResultEntry[]);
+}
+
+/** Reads a COCO instances json file. */
+export function loadCocoDataset(path: string): CocoDataset {
+  return JSON.parse(readFileSync(path, 'utf8')) as CocoDataset;
 }

@@ -8,3 +8,4 @@ export { accumulate, type Accumulated } from './coco_accumulate.js';
 export * from './coco_json.js';
 export * from './coco_ids.js';
 export * from './confusion.js';
+export * from './detections.js';
