@@ -26,15 +26,17 @@ const NET_EXTRA = ['time_steps', 'notruth', 'random', 'adam', 'B1', 'B2', 'eps',
 function parseNet(r: SectionReader): NetSpec {
   const extra: Record<string, string> = {};
   r.keep(NET_EXTRA, extra);
+  const policy = r.str('policy', 'constant');
   const steps = r.list('steps') ?? [];
   const scales = r.list('scales', 'float') ?? [];
-  if (scales.length > 0 && scales.length !== steps.length) r.fail('scales', `scales lists ${scales.length} values for ${steps.length} steps`);
+  // darknet reads one scale per step under policy=steps (past the end otherwise)
+  if (policy === 'steps' && scales.length !== steps.length) r.fail('scales', `scales lists ${scales.length} values for ${steps.length} steps`);
   const net: NetSpec = {
     where: { file: r.section.file, line: r.section.line },
     width: r.int('width', 0), height: r.int('height', 0), channels: r.int('channels', 0),
     batch: r.int('batch', 1), subdivisions: r.int('subdivisions', 1),
     learningRate: r.float('learning_rate', 0.001), momentum: r.float('momentum', 0.9), decay: r.float('decay', 0.0001),
-    burnIn: r.int('burn_in', 0), maxBatches: r.int('max_batches', 0), policy: r.str('policy', 'constant'), steps, scales,
+    burnIn: r.int('burn_in', 0), maxBatches: r.int('max_batches', 0), policy, steps, scales,
     hue: r.float('hue', 0), saturation: r.float('saturation', 1), exposure: r.float('exposure', 1), angle: r.float('angle', 0),
     jitter: r.float('jitter', 0), extra,
   };

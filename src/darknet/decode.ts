@@ -19,7 +19,7 @@ export interface HeadInfo {
 export function headLayout(x: Tensor, na: number): Tensor {
   return torch.tidy(() => {
     const [b, c, h, w] = x.shape;
-    return x.view([b, na, c / na, h, w]).permute([0, 1, 3, 4, 2]).contiguous();
+    return x.reshape([b, na, c / na, h, w]).permute([0, 1, 3, 4, 2]).contiguous();
   });
 }
 

@@ -118,5 +118,7 @@ test('errors name file and line', () => {
   throwsAt(`${NET}[convolutional]\nfilters=8\nactivation=gelu\n`, 7, /unknown activation 'gelu'/);
   throwsAt(`${NET}[convolutional]\nfilters=8\nfilters\n`, 7, /expected key=value/);
   throwsAt(`[convolutional]\nfilters=8\n`, 1, /first section must be \[net\]/);
+  throwsAt(`${NET}policy=steps\nsteps=100,200\nscales=.1\n[convolutional]\nfilters=8\n`, 7, /scales lists 1 values for 2 steps/);
+  throwsAt(`${NET}[convolutional]\nfilters=8\n[upsample]\nstride=0\n`, 8, /stride=0 must be positive/);
   throwsAt(`${NET}[convolutional]\nfilters=8\nsize=3\npad=1\n[convolutional]\nfilters=8\nstride=2\n[route]\nlayers=-1,0\n`, 12, /\[route\] layer 0 is 64x64 but layer 1 is 32x32/);
 });
