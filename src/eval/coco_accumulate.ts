@@ -64,15 +64,11 @@ export function accumulate(evalImgs: (EvalImg | null)[][][], T: number, recThrs:
           }
           recall[((t * K + k) * A + a) * M + m] = nd ? rc[nd - 1] : 0;
           for (let i = nd - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
-          for (let ri = 0; ri < R; ri++) {
-            const pi = searchLeft(rc, recThrs[ri]);
-            // Recall never reached this threshold: precision 0 from here on.
-            const q = pi < nd ? pr[pi] : 0;
-            if (pi >= nd) {
-              for (let rj = ri; rj < R; rj++) precision[(((t * R + rj) * K + k) * A + a) * M + m] = 0;
-              break;
-            }
-            precision[(((t * R + ri) * K + k) * A + a) * M + m] = q;
+          for (let ri = 0, reached = true; ri < R; ri++) {
+            // Once a recall threshold is never reached, precision is 0 from there on.
+            const pi: number = reached ? searchLeft(rc, recThrs[ri]) : nd;
+            reached = pi < nd;
+            precision[(((t * R + ri) * K + k) * A + a) * M + m] = reached ? pr[pi] : 0;
           }
         }
       }

@@ -12,15 +12,16 @@ const TV = `
 import json, sys, torch, torchvision.ops as ops
 d = json.load(sys.stdin)
 fns = {'iou': ops.box_iou, 'giou': ops.generalized_box_iou, 'diou': ops.distance_box_iou, 'ciou': ops.complete_box_iou}
-out = {}
-for k, f in fns.items():
-    a = torch.tensor(d['a'], dtype=torch.float64, requires_grad=True)
-    b = torch.tensor(d['b'], dtype=torch.float64, requires_grad=True)
+nan = lambda t: [[None if v != v else v for v in row] for row in t.tolist()]
+def run(f, a, b):
+    a = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(b, dtype=torch.float64, requires_grad=True)
     m = f(a, b)
     m.sum().backward()
-    nan = lambda t: [[None if v != v else v for v in row] for row in t.tolist()]
-    out[k] = {'m': nan(m.detach()), 'ga': nan(a.grad), 'gb': nan(b.grad)}
-print(json.dumps(out))
+    return {'m': nan(m.detach()), 'ga': nan(a.grad), 'gb': nan(b.grad)}
+# Values on every box; gradients on the random boxes alone, since one 0x0 box
+# makes torchvision's gradients NaN for the whole set (CIoU's atan(0/0)).
+print(json.dumps({k: {'all': run(f, d['a'], d['b']), 'random': run(f, d['ra'], d['rb'])} for k, f in fns.items()}))
 `;
 
 function randomSet(seed: number, n: number): B[] {
@@ -32,47 +33,59 @@ function close(actual: number, expected: number, tol: number, what: string): voi
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} vs ${expected}`);
 }
 
+type Ref = { m: (number | null)[][]; ga: (number | null)[][]; gb: (number | null)[][] };
+
+/** Our matrix and gradients of its sum, as nested arrays. */
+function ours(a: B[], b: B[], kind: IouKind, dtype: 'float32' | 'float64'): { m: number[][]; ga: number[][]; gb: number[][] } {
+  return torch.tidy(() => {
+    const ta = torch.tensor(a, { dtype, requiresGrad: true });
+    const tb = torch.tensor(b, { dtype, requiresGrad: true });
+    const m = iouMatrix(ta, tb, kind);
+    m.sum().backward();
+    const [ga, gb] = [ta.grad!, tb.grad!];
+    const r = { m: m.tolist() as number[][], ga: ga.tolist() as number[][], gb: gb.tolist() as number[][] };
+    ga.dispose();
+    gb.dispose();
+    return r;
+  });
+}
+
 test('iouMatrix matches torchvision on random and degenerate boxes, values and gradients', (t) => {
   if (!hasPython(t, 'torch', 'torchvision')) return;
   const start = torch.memory().tensors;
-  const a = [...randomSet(1, 40), ...SPECIAL_PAIRS.map((p) => p.a)];
-  const b = [...randomSet(2, 30), ...SPECIAL_PAIRS.map((p) => p.b)];
-  const ref = runPython<Record<IouKind, { m: (number | null)[][]; ga: (number | null)[][]; gb: (number | null)[][] }>>(TV, { a, b });
+  const [ra, rb] = [randomSet(1, 40), randomSet(2, 30)];
+  const a = [...ra, ...SPECIAL_PAIRS.map((p) => p.a)];
+  const b = [...rb, ...SPECIAL_PAIRS.map((p) => p.b)];
+  const ref = runPython<Record<IouKind, { all: Ref; random: Ref }>>(TV, { a, b, ra, rb });
   let compared = 0;
+  let gradsCompared = 0;
   for (const kind of IOU_KINDS) {
     for (const dtype of ['float64', 'float32'] as const) {
-      torch.tidy(() => {
-        const ta = torch.tensor(a, { dtype, requiresGrad: true });
-        const tb = torch.tensor(b, { dtype, requiresGrad: true });
-        const m = iouMatrix(ta, tb, kind);
-        m.sum().backward();
-        const ga = ta.grad!, gb = tb.grad!;
-        const mv = m.tolist() as number[][];
-        const gav = ga.tolist() as number[][], gbv = gb.tolist() as number[][];
-        const tol = dtype === 'float64' ? 1e-9 : 1e-6; // the issue's bar is 1e-6
-        for (let i = 0; i < a.length; i++) {
-          for (let j = 0; j < b.length; j++) {
-            assert.ok(Number.isFinite(mv[i][j]), `${kind} ${dtype} [${i},${j}] not finite`);
-            const e = ref[kind].m[i][j];
-            // Where torchvision divides 0 by 0 our defined value is the plain-number one.
-            close(mv[i][j], e ?? iou(a[i], b[j], kind), tol, `${kind} ${dtype} [${i},${j}]`);
-            if (e !== null) compared++;
-          }
+      const tol = dtype === 'float64' ? 1e-9 : 1e-6; // the issue's bar is 1e-6
+      const got = ours(a, b, kind, dtype);
+      for (let i = 0; i < a.length; i++) {
+        for (let j = 0; j < b.length; j++) {
+          assert.ok(Number.isFinite(got.m[i][j]), `${kind} ${dtype} [${i},${j}] not finite`);
+          const e = ref[kind].all.m[i][j];
+          // Where torchvision divides 0 by 0 our defined value is the plain-number one.
+          close(got.m[i][j], e ?? iou(a[i], b[j], kind), tol, `${kind} ${dtype} [${i},${j}]`);
+          if (e !== null) compared++;
         }
-        // Gradients: finite everywhere; equal to torchvision's rows/columns with no degenerate box.
-        for (const [g, r, n] of [[gav, ref[kind].ga, 40], [gbv, ref[kind].gb, 30]] as const) {
-          g.forEach((row, i) => row.forEach((v, k) => {
-            assert.ok(Number.isFinite(v), `${kind} ${dtype} gradient [${i},${k}] = ${v}`);
-            const e = r[i][k];
-            if (i < n && e !== null && dtype === 'float64') close(v, e, 1e-6 * Math.max(1, Math.abs(e)), `${kind} gradient [${i},${k}]`);
-          }));
-        }
-        ga.dispose();
-        gb.dispose();
-      });
+      }
+      // Gradients are finite everywhere, degenerate boxes included.
+      for (const g of [got.ga, got.gb]) g.flat().forEach((v, i) => assert.ok(Number.isFinite(v), `${kind} ${dtype} gradient ${i} = ${v}`));
+    }
+    // On the random boxes, gradients equal torchvision's.
+    const r = ours(ra, rb, kind, 'float64');
+    for (const [g, e] of [[r.ga, ref[kind].random.ga], [r.gb, ref[kind].random.gb]] as const) {
+      g.forEach((row, i) => row.forEach((v, k) => {
+        close(v, e[i][k]!, 1e-6 * Math.max(1, Math.abs(e[i][k]!)), `${kind} gradient [${i},${k}]`);
+        gradsCompared++;
+      }));
     }
   }
   assert.ok(compared > 4 * 2 * 40 * 30, 'most entries compared against torchvision');
+  assert.equal(gradsCompared, 4 * 70 * 4, 'every random box gradient compared, for each kind');
   assert.equal(torch.memory().tensors, start);
 });
 
@@ -87,6 +100,22 @@ test('pairedIou is the diagonal of iouMatrix and broadcasts', () => {
       const paired = pairedIou(ta.reshape([2, a.length / 2, 4]), tb.reshape([2, b.length / 2, 4]), kind).flatten().toArray();
       paired.forEach((v, i) => close(v, diag[i][i], 1e-12, `${kind} paired ${i}`));
       paired.forEach((v, i) => close(v, iou(a[i], b[i], kind), 1e-12, `${kind} plain ${i}`));
+    });
+  }
+  assert.equal(torch.memory().tensors, start);
+});
+
+test('pairedIou gradients are finite on every degenerate pair', () => {
+  const start = torch.memory().tensors;
+  for (const kind of IOU_KINDS) {
+    torch.tidy(() => {
+      const a = torch.tensor(SPECIAL_PAIRS.map((p) => p.a), { requiresGrad: true });
+      const b = torch.tensor(SPECIAL_PAIRS.map((p) => p.b), { requiresGrad: true });
+      pairedIou(a, b, kind).sum().backward();
+      for (const g of [a.grad!, b.grad!]) {
+        assert.ok(g.isfinite().all().item(), `${kind}: ${g.tolist()}`);
+        g.dispose();
+      }
     });
   }
   assert.equal(torch.memory().tensors, start);
