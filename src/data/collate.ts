@@ -39,10 +39,16 @@ export function labelRows(perImage: Float32Array[]): Float32Array {
   return out;
 }
 
-export function collate(samples: PreparedSample[]): Batch {
+/**
+ * Stacks samples into a batch. `scratch` (reused between batches) saves
+ * allocating and page-faulting a fresh batch-sized buffer each time; its
+ * contents are copied into the tensor before collate returns.
+ */
+export function collate(samples: PreparedSample[], scratch?: Float32Array): Batch {
   if (!samples.length) throw new Error('collate: empty batch');
   const S = samples[0].size, plane = 3 * S * S;
-  const pixels = new Float32Array(samples.length * plane);
+  const need = samples.length * plane;
+  const pixels = scratch && scratch.length >= need ? scratch.subarray(0, need) : new Float32Array(need);
   samples.forEach((s, b) => {
     if (s.size !== S || s.image.length !== plane) throw new Error(`collate: sample ${s.imageId} is ${s.size}px, batch is ${S}px`);
     pixels.set(s.image, b * plane);

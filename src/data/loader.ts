@@ -45,6 +45,8 @@ export class DataLoader {
   private readonly bad = new Set<number>();
   /** Set when a worker thread dies: the run stops with this error instead of hanging. */
   private broken: Error | null = null;
+  /** Batch pixel buffer reused by collate (grows to the largest batch). */
+  private scratch: Float32Array | null = null;
 
   constructor(readonly dataset: Dataset, options: LoaderOptions) {
     this.options = {
@@ -103,7 +105,10 @@ export class DataLoader {
       const ready = (await scheduled[b]).filter((s): s is PreparedSample => s !== null);
       delete scheduled[b];
       if (this.broken) throw this.broken;
-      if (ready.length) yield collate(ready);
+      if (!ready.length) continue;
+      const need = bs * 3 * ready[0].size * ready[0].size;
+      if (!this.scratch || this.scratch.length < need) this.scratch = new Float32Array(need);
+      yield collate(ready, this.scratch);
     }
   }
 

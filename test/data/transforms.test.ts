@@ -4,7 +4,7 @@ import { newImage, type RgbImage } from '../../src/data/image.js';
 import { Rng } from '../../src/data/rng.js';
 import { flipHorizontal } from '../../src/data/transforms/flip.js';
 import { letterbox, unletterboxBox } from '../../src/data/transforms/letterbox.js';
-import { applyAffine, affineMatrix, randomAffine } from '../../src/data/transforms/affine.js';
+import { applyAffine, affineMatrix, randomAffine, warpAffine, type Mat } from '../../src/data/transforms/affine.js';
 import { randomHsv, adjustHsv } from '../../src/data/transforms/hsv.js';
 import { mosaic4 } from '../../src/data/transforms/mosaic.js';
 import { jitterCrop } from '../../src/data/transforms/jitter.js';
@@ -77,6 +77,16 @@ test('affine moves pixels and boxes together (pure translation by whole pixels)'
   assert.equal(out.img.data[(12 * 40 + 12) * 3], 0);
   assert.equal(out.img.data[(13 * 40 + 11) * 3], 0);
   assert.ok(Math.abs(out.labels[1] * 40 - 17) < 1e-4 && Math.abs(out.labels[2] * 30 - 18) < 1e-4);
+});
+
+test('the separable (scale + translate) warp matches the general warp', () => {
+  const s = shapesSample(6);
+  const m: Mat = [1.37, 0, -9.3, 0, 0.81, 5.2];
+  const tilted: Mat = [1.37, 1e-9, -9.3, 1e-9, 0.81, 5.2]; // forces the general path
+  const a = warpAffine(s.img, m, 80, 70, 7), b = warpAffine(s.img, tilted, 80, 70, 7);
+  let worst = 0;
+  for (let i = 0; i < a.data.length; i++) worst = Math.max(worst, Math.abs(a.data[i] - b.data[i]));
+  assert.ok(worst <= 1, `max difference ${worst}`);
 });
 
 test('hsv: neutral gains change nothing; same seed, same output', () => {

@@ -51,6 +51,7 @@ export function warpAffine(img: RgbImage, m: Mat, outW: number, outH: number, fi
   if (Math.abs(det) < 1e-12) throw new Error('warpAffine: singular matrix');
   const ia = m[4] / det, ib = -m[1] / det, id = -m[3] / det, ie = m[0] / det;
   const ic = -(ia * m[2] + ib * m[5]), iff = -(id * m[2] + ie * m[5]);
+  if (Math.abs(ib) < 1e-12 && Math.abs(id) < 1e-12) return warpScaleTranslate(img, ia, ic, ie, iff, outW, outH, fill);
   const out = newImage(outW, outH, fill);
   const src = img.data, dst = out.data, W = img.width, H = img.height;
   for (let y = 0; y < outH; y++) {
@@ -75,6 +76,54 @@ export function warpAffine(img: RgbImage, m: Mat, outW: number, outH: number, fi
         const p01 = x0 + 1 < W && y0 >= 0 ? src[p + 3 + c] : fill;
         const p10 = x0 >= 0 && y0 + 1 < H ? src[p + W * 3 + c] : fill;
         const p11 = x0 + 1 < W && y0 + 1 < H ? src[p + W * 3 + 3 + c] : fill;
+        dst[d + c] = p00 * w00 + p01 * w01 + p10 * w10 + p11 * w11 + 0.5;
+      }
+    }
+  }
+  return out;
+}
+
+/** Per-axis sampling positions for an axis-aligned map u = a (o + 0.5) + c - 0.5: neighbour indices and weights, -1 where outside. */
+function axisTaps(n: number, a: number, c: number, size: number): { i0: Int32Array; i1: Int32Array; f: Float32Array } {
+  const i0 = new Int32Array(n), i1 = new Int32Array(n), f = new Float32Array(n);
+  for (let o = 0; o < n; o++) {
+    const u = a * (o + 0.5) + c - 0.5;
+    const k = Math.floor(u);
+    if (u <= -1 || u >= size) { i0[o] = -2; continue; } // wholly outside: keep the fill
+    i0[o] = k >= 0 ? k : -1; i1[o] = k + 1 < size ? k + 1 : -1; f[o] = u - k;
+  }
+  return { i0, i1, f };
+}
+
+/**
+ * The same warp when M has no rotation or shear (the default augmentation):
+ * separable, so taps are computed once per row and column instead of per pixel.
+ */
+function warpScaleTranslate(img: RgbImage, ax: number, cx: number, ay: number, cy: number, outW: number, outH: number, fill: number): RgbImage {
+  const out = newImage(outW, outH, fill);
+  const src = img.data, dst = out.data, W = img.width;
+  const xs = axisTaps(outW, ax, cx, img.width), ys = axisTaps(outH, ay, cy, img.height);
+  for (let y = 0; y < outH; y++) {
+    const y0 = ys.i0[y];
+    if (y0 === -2) continue;
+    const y1 = ys.i1[y], fy = ys.f[y];
+    for (let x = 0, d = y * outW * 3; x < outW; x++, d += 3) {
+      const x0 = xs.i0[x];
+      if (x0 === -2) continue;
+      const x1 = xs.i1[x], fx = xs.f[x];
+      const w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
+      if (x0 >= 0 && y0 >= 0 && x1 >= 0 && y1 >= 0) {
+        const p = (y0 * W + x0) * 3, q = (y1 * W + x0) * 3;
+        dst[d] = src[p] * w00 + src[p + 3] * w01 + src[q] * w10 + src[q + 3] * w11 + 0.5;
+        dst[d + 1] = src[p + 1] * w00 + src[p + 4] * w01 + src[q + 1] * w10 + src[q + 4] * w11 + 0.5;
+        dst[d + 2] = src[p + 2] * w00 + src[p + 5] * w01 + src[q + 2] * w10 + src[q + 5] * w11 + 0.5;
+        continue;
+      }
+      for (let c = 0; c < 3; c++) {
+        const p00 = x0 >= 0 && y0 >= 0 ? src[(y0 * W + x0) * 3 + c] : fill;
+        const p01 = x1 >= 0 && y0 >= 0 ? src[(y0 * W + x1) * 3 + c] : fill;
+        const p10 = x0 >= 0 && y1 >= 0 ? src[(y1 * W + x0) * 3 + c] : fill;
+        const p11 = x1 >= 0 && y1 >= 0 ? src[(y1 * W + x1) * 3 + c] : fill;
         dst[d + c] = p00 * w00 + p01 * w01 + p10 * w10 + p11 * w11 + 0.5;
       }
     }
