@@ -40,10 +40,11 @@ export function darknetYoloOutput(raw: Tensor): Tensor {
 export function decodeHead(raw: Tensor, head: HeadInfo, inputWidth: number, inputHeight: number): Tensor {
   return torch.tidy(() => {
     const [b, na, h, w, k] = raw.shape;
-    const [gy, gx] = torch.meshgrid([torch.arange(h, undefined, 1, { dtype: 'float32' }), torch.arange(w, undefined, 1, { dtype: 'float32' })], 'ij');
+    const o = { dtype: 'float32' as const, device: raw.device as torch.Device }; // constants live where the head is
+    const [gy, gx] = torch.meshgrid([torch.arange(h, undefined, 1, o), torch.arange(w, undefined, 1, o)], 'ij');
     const grid = torch.stack([gx, gy], -1).view([1, 1, h, w, 2]);
-    const stride = torch.tensor([inputWidth / w, inputHeight / h]).view([1, 1, 1, 1, 2]);
-    const anchors = torch.tensor(head.anchors.flat()).view([1, na, 1, 1, 2]);
+    const stride = torch.tensor([inputWidth / w, inputHeight / h], o).view([1, 1, 1, 1, 2]);
+    const anchors = torch.tensor(head.anchors.flat(), o).view([1, na, 1, 1, 2]);
     const s = head.scaleXY;
     let xy = raw.slice(4, 0, 2).sigmoid();
     if (s !== 1) xy = xy.mul(s).sub((s - 1) / 2);

@@ -143,3 +143,18 @@ test('forwardLayers: darknet-layout outputs of chosen layers, nothing else kept'
   assert.equal(torch.memory().tensors, start);
   m.dispose();
 });
+
+test('on CUDA: the same boxes as on the CPU', (t) => {
+  if (!torch.cuda.isAvailable()) {
+    t.skip('no CUDA device');
+    return;
+  }
+  const m = Darknet.fromText(CUSTOM_CFG).eval();
+  const x = torch.rand([1, 3, 96, 96]);
+  const cpu = torch.noGrad(() => m.predict(x));
+  m.to('cuda');
+  const gpu = torch.tidy(() => torch.noGrad(() => m.predict(x.cuda())).cpu());
+  assert.ok(gpu.allclose(cpu, 1e-4, 1e-4));
+  torch.dispose([x, cpu, gpu]);
+  m.dispose();
+});
