@@ -154,35 +154,48 @@ function colourTiles(): { parts: Labeled[]; colours: number[][] } {
   return { parts, colours };
 }
 
+/** Each label box is filled with its class colour inside, and (when it is the only box of its class) that colour appears nowhere else. */
+function assertBoxesOnColours(out: Labeled, colours: number[][], what: string): void {
+  const { width: W, height: H, data } = out.img;
+  for (let i = 0; i < out.labels.length; i += 5) {
+    const c = colours[out.labels[i]];
+    const x1 = (out.labels[i + 1] - out.labels[i + 3] / 2) * W, x2 = (out.labels[i + 1] + out.labels[i + 3] / 2) * W;
+    const y1 = (out.labels[i + 2] - out.labels[i + 4] / 2) * H, y2 = (out.labels[i + 2] + out.labels[i + 4] / 2) * H;
+    // Pixels well inside the box have the object's colour (interpolation blurs one pixel at the edges).
+    let inside = 0, matching = 0;
+    for (let y = Math.ceil(y1 + 1); y < Math.floor(y2 - 1); y++) for (let x = Math.ceil(x1 + 1); x < Math.floor(x2 - 1); x++) {
+      inside++;
+      const p = (y * W + x) * 3;
+      if (Math.abs(data[p] - c[0]) < 40 && Math.abs(data[p + 1] - c[1]) < 40 && Math.abs(data[p + 2] - c[2]) < 40) matching++;
+    }
+    if (inside) assert.ok(matching / inside > 0.95, `${what}: box ${i / 5} (cls ${out.labels[i]}): ${matching}/${inside} pixels match`);
+    // And the box is tight: no pixel of that colour lies two pixels outside it.
+    const otherBox = Array.from({ length: out.labels.length / 5 }, (_, k) => k * 5).some((k) => k !== i && out.labels[k] === out.labels[i]);
+    if (otherBox) continue;
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+      if (x >= x1 - 2 && x < x2 + 2 && y >= y1 - 2 && y < y2 + 2) continue;
+      const p = (y * W + x) * 3;
+      assert.ok(!(data[p] === c[0] && data[p + 1] === c[1] && data[p + 2] === c[2]), `${what}: colour of cls ${out.labels[i]} outside its box at ${x},${y}`);
+    }
+  }
+}
+
 test('mosaic labels land on the right objects', () => {
   const { parts, colours } = colourTiles();
   const rng = new Rng(3);
   for (let trial = 0; trial < 6; trial++) {
     const m = mosaic4(parts, 64, rng);
     const out = trial % 2 ? randomAffine(m, rng, { degrees: 0, translate: 0.1, scale: 0.3, shear: 0, outWidth: 64, outHeight: 64 }) : m;
-    const { width: W, height: H, data } = out.img;
     assert.ok(out.labels.length > 0);
-    for (let i = 0; i < out.labels.length; i += 5) {
-      const c = colours[out.labels[i]];
-      const x1 = (out.labels[i + 1] - out.labels[i + 3] / 2) * W, x2 = (out.labels[i + 1] + out.labels[i + 3] / 2) * W;
-      const y1 = (out.labels[i + 2] - out.labels[i + 4] / 2) * H, y2 = (out.labels[i + 2] + out.labels[i + 4] / 2) * H;
-      // Pixels well inside the box have the object's colour (interpolation blurs one pixel at the edges).
-      let inside = 0, matching = 0;
-      for (let y = Math.ceil(y1 + 1); y < Math.floor(y2 - 1); y++) for (let x = Math.ceil(x1 + 1); x < Math.floor(x2 - 1); x++) {
-        inside++;
-        const p = (y * W + x) * 3;
-        if (Math.abs(data[p] - c[0]) < 40 && Math.abs(data[p + 1] - c[1]) < 40 && Math.abs(data[p + 2] - c[2]) < 40) matching++;
-      }
-      if (inside) assert.ok(matching / inside > 0.95, `trial ${trial} box ${i / 5} (cls ${out.labels[i]}): ${matching}/${inside} pixels match`);
-      // And the box is tight: no pixel of that colour lies two pixels outside it.
-      const otherBox = Array.from({ length: out.labels.length / 5 }, (_, k) => k * 5).some((k) => k !== i && out.labels[k] === out.labels[i]);
-      if (otherBox) continue;
-      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-        if (x >= x1 - 2 && x < x2 + 2 && y >= y1 - 2 && y < y2 + 2) continue;
-        const p = (y * W + x) * 3;
-        const same = data[p] === c[0] && data[p + 1] === c[1] && data[p + 2] === c[2];
-        assert.ok(!same, `trial ${trial}: colour of cls ${out.labels[i]} outside its box at ${x},${y}`);
-      }
-    }
+    assertBoxesOnColours(out, colours, `mosaic trial ${trial}`);
+  }
+});
+
+test('jitter crop and flip labels land on the right objects', () => {
+  const { parts, colours } = colourTiles();
+  const rng = new Rng(4);
+  for (let trial = 0; trial < 8; trial++) {
+    const j = jitterCrop(parts[trial % 4], rng, { jitter: 0.3, width: 64, height: 48 });
+    assertBoxesOnColours(trial % 2 ? flipHorizontal(j) : j, colours, `jitter trial ${trial}`);
   }
 });
