@@ -31,8 +31,16 @@ function positive(r: SectionReader, key: string, v: number): number {
   return v;
 }
 
+/** Keys darknet reads in every section (parse_network_cfg), kept for the trainer. */
+const TRAINING_KEYS = ['learning_rate', 'stopbackward', 'smooth'];
+
 export function parseLayer(r: SectionReader, ctx: LayerContext): LayerSpec {
-  const base = { index: ctx.index, where: { file: r.section.file, line: r.section.line } };
+  const extra: Record<string, string> = {};
+  r.keep(TRAINING_KEYS, extra);
+  // darknet leaves these layers' values out of the .weights file it reads: another layout
+  r.unsupported('dontload', ['0']);
+  r.unsupported('dontloadscales', ['0']);
+  const base = { index: ctx.index, where: { file: r.section.file, line: r.section.line }, extra };
   switch (r.section.name) {
     case 'convolutional':
     case 'conv': {
@@ -92,7 +100,7 @@ export function parseLayer(r: SectionReader, ctx: LayerContext): LayerSpec {
   }
 }
 
-function parseYolo(r: SectionReader, ctx: LayerContext, base: Pick<YoloSpec, 'index' | 'where'>): YoloSpec {
+function parseYolo(r: SectionReader, ctx: LayerContext, base: Pick<YoloSpec, 'index' | 'where' | 'extra'>): YoloSpec {
   const flat = r.list('anchors', 'float');
   if (!flat || flat.length === 0 || flat.length % 2 !== 0) r.fail('anchors', 'anchors= must list w,h pairs');
   const num = r.int('num', flat.length / 2);
@@ -107,12 +115,11 @@ function parseYolo(r: SectionReader, ctx: LayerContext, base: Pick<YoloSpec, 'in
     r.fail(undefined, `the layer before has ${ctx.inC} filters; this head needs len(mask)*(5+classes) = ${mask.length}*(5+${classes}) = ${want}`);
   }
   r.unsupported('new_coords', ['0']);
-  const extra: Record<string, string> = {};
-  r.keep(YOLO_LOSS_KEYS, extra);
+  r.keep(YOLO_LOSS_KEYS, base.extra);
   return {
     ...base, type: 'yolo', mask, anchors, classes,
     jitter: r.float('jitter', 0.2), ignoreThresh: r.float('ignore_thresh', 0.5), truthThresh: r.float('truth_thresh', 1),
-    random: r.bool('random', false), scaleXY: r.float('scale_x_y', 1), extra,
+    random: r.float('random', 0), scaleXY: r.float('scale_x_y', 1),
   };
 }
 

@@ -34,6 +34,12 @@ interface Base {
   /** Position in the layer list (darknet's layer number, [net] excluded). */
   index: number;
   where: SourceLoc;
+  /**
+   * Training-only settings as written: darknet's per-layer `learning_rate`
+   * scale, `stopbackward`, `smooth`; AlexeyAB's [yolo] loss keys (iou_loss,
+   * iou_normalizer, ...).
+   */
+  extra: Record<string, string>;
 }
 
 export interface ConvSpec extends Base {
@@ -89,11 +95,10 @@ export interface YoloSpec extends Base {
   jitter: number;
   ignoreThresh: number;
   truthThresh: number;
-  random: boolean;
+  /** Multi-scale training: 0 off, 1 on; AlexeyAB's cfgs may give a resize factor such as 1.4. */
+  random: number;
   /** Box centre = (sigmoid(t) * s - (s - 1) / 2 + cell) * stride. 1 in yolov3. */
   scaleXY: number;
-  /** Loss settings from AlexeyAB's cfgs (iou_loss, iou_normalizer, ...), as written. */
-  extra: Record<string, string>;
 }
 
 export interface DropoutSpec extends Base {

@@ -54,7 +54,7 @@ test('yolov3.cfg: typed net settings and layers', (t) => {
   assert.deepEqual(yolos[0].mask, [6, 7, 8]);
   assert.deepEqual(yolos[0].anchors[8], [373, 326]);
   assert.equal(yolos[0].ignoreThresh, 0.7);
-  assert.equal(yolos[0].random, true);
+  assert.equal(yolos[0].random, 1);
   const route = cfg.layers[86] as RouteSpec;
   assert.deepEqual(route.layers, [85, 61]); // layers = -1, 61
   assert.equal(cfg.channels[86], 256 + 512);
@@ -75,17 +75,19 @@ test('format: blanks anywhere, comments, [network], repeated sections, trailing 
 test('route groups, maxpool padding, dropout and upsample specs', () => {
   const cfg = parseCfg(`${NET}[convolutional]\nfilters=16\nsize=3\npad=1\ngroups=1\nactivation=mish\n[route]\nlayers=-1\ngroups=2\ngroup_id=1\n[maxpool]\nsize=2\nstride=1\n[dropout]\nprobability=.25\n[upsample]\nstride=2\n[convolutional]\nfilters=8\nsize=3\ngroups=8\nactivation=swish\n`);
   assert.deepEqual(cfg.channels, [16, 8, 8, 8, 8, 8]);
-  assert.deepEqual(cfg.layers[2], { index: 2, where: { file: '<cfg>', line: 15 }, type: 'maxpool', size: 2, stride: 1, padding: 1 });
+  assert.deepEqual(cfg.layers[2], { index: 2, where: { file: '<cfg>', line: 15 }, extra: {}, type: 'maxpool', size: 2, stride: 1, padding: 1 });
   assert.equal(cfg.layers[3].type === 'dropout' && cfg.layers[3].probability, 0.25);
   assert.equal((cfg.layers[5] as ConvSpec).groups, 8);
 });
 
-test('[yolo] without num or mask uses every anchor; AlexeyAB loss keys are kept', () => {
-  const cfg = parseCfg(tinyHead('anchors=10,13, 16,30\nclasses=2\nscale_x_y=1.05\niou_loss=ciou\niou_normalizer=0.07'));
+test('[yolo] without num or mask uses every anchor; AlexeyAB loss keys and training keys are kept', () => {
+  const cfg = parseCfg(tinyHead('anchors=10,13, 16,30\nclasses=2\nscale_x_y=1.05\niou_loss=ciou\niou_normalizer=0.07\nrandom=1.4\nstopbackward=1'));
   const y = cfg.layers[1] as YoloSpec;
   assert.deepEqual(y.mask, [0, 1]);
   assert.equal(y.scaleXY, 1.05);
-  assert.deepEqual(y.extra, { iou_loss: 'ciou', iou_normalizer: '0.07' });
+  assert.equal(y.random, 1.4);
+  assert.deepEqual(y.extra, { stopbackward: '1', iou_loss: 'ciou', iou_normalizer: '0.07' });
+  assert.deepEqual(cfg.warnings, []);
 });
 
 test('unknown key: a warning naming file and line; an error when strict', () => {
@@ -116,6 +118,7 @@ test('errors name file and line', () => {
   throwsAt(tinyHead('mask=0,1\nanchors=10,13, 16,30\nclasses=3'), 10, /has 14 filters; this head needs len\(mask\)\*\(5\+classes\) = 2\*\(5\+3\) = 16/);
   throwsAt(tinyHead('mask=0,1\nanchors=10,13, 16,30\nclasses=2\nnew_coords=1'), 14, /new_coords=1 is not supported/);
   throwsAt(`${NET}[convolutional]\nfilters=8\nactivation=gelu\n`, 7, /unknown activation 'gelu'/);
+  throwsAt(`${NET}[convolutional]\nfilters=8\ndontload=1\n`, 7, /dontload=1 is not supported/);
   throwsAt(`${NET}[convolutional]\nfilters=8\nfilters\n`, 7, /expected key=value/);
   throwsAt(`[convolutional]\nfilters=8\n`, 1, /first section must be \[net\]/);
   throwsAt(`${NET}policy=steps\nsteps=100,200\nscales=.1\n[convolutional]\nfilters=8\n`, 7, /scales lists 1 values for 2 steps/);
