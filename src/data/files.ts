@@ -62,24 +62,34 @@ export function labelPathFor(imagePath: string): string {
   return noExt; // label next to the image
 }
 
-/** Label files in the label folders of `images` that belong to no image: reported once each. */
+/**
+ * Label files in the label folders of `images` whose image does not exist:
+ * reported once each. A label whose image exists but is not listed (a
+ * `.txt` list naming a subset) is not an orphan and is not reported.
+ */
 export function reportOrphanLabels(images: string[], reporter: Reporter): void {
   const expected = new Set(images.map(labelPathFor));
-  const dirs = new Set([...expected].map((p) => dirname(p)).filter((d) => existsSync(d)));
-  const imageDirs = new Set(images.map((p) => dirname(p)));
-  for (const d of dirs) {
-    for (const e of readdirSync(d)) {
+  // label folder -> the image folders whose labels live there
+  const imageDirsOf = new Map<string, Set<string>>();
+  for (const img of images) {
+    const d = dirname(labelPathFor(img));
+    if (!imageDirsOf.has(d)) imageDirsOf.set(d, new Set());
+    imageDirsOf.get(d)!.add(dirname(img));
+  }
+  for (const [d, imageDirs] of imageDirsOf) {
+    if (!existsSync(d)) continue;
+    for (const e of readdirSync(d).sort()) {
       const p = join(d, e);
-      if (extname(e) !== '.txt' || expected.has(p) || e === 'classes.txt') continue;
-      if (imageDirs.has(d) && !isImageFileStem(d, e)) continue; // stray .txt next to images that is not a label
+      if (extname(e) !== '.txt' || expected.has(p)) continue;
+      if ([...imageDirs].some((dir) => hasImageWithStem(dir, basename(e, '.txt')))) continue;
+      if (imageDirs.has(d)) continue; // a stray .txt next to the images (a list, a README) is not a label
       reporter.note({ kind: 'orphan-label', file: p, message: 'label file has no image; skipped' });
     }
   }
 }
 
-function isImageFileStem(dir: string, txt: string): boolean {
-  const stem = basename(txt, '.txt');
-  return [...IMAGE_EXTENSIONS].some((x) => existsSync(join(dir, stem + x)));
+function hasImageWithStem(dir: string, stem: string): boolean {
+  return [...IMAGE_EXTENSIONS].some((x) => existsSync(join(dir, stem + x)) || existsSync(join(dir, stem + x.toUpperCase())));
 }
 
 /** Runs `fn` over items with at most `limit` in flight. */

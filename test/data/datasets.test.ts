@@ -80,6 +80,9 @@ test('darknet .data with a train list: names, labels, a missing image reported w
   const missing = ds.problems.filter((p) => p.kind === 'missing-image');
   assert.equal(missing.length, 1);
   assert.equal(missing[0].line, 3);
+  // Labels of the 124 unlisted images are not orphans; the two without any image are.
+  assert.deepEqual(ds.problems.filter((p) => p.kind === 'orphan-label').map((p) => p.file.split('/').pop()), ['000000000656.txt', '000000000659.txt']);
+  assert.equal(ds.problems.length, 3);
   assert.equal((await openDataset(join(dir, 'coco.data'))).samples.length, 2);
   writeFileSync(join(dir, 'bad.data'), 'classes=80\ntrain\n');
   await assert.rejects(readDarknetData(join(dir, 'bad.data')), /bad\.data:2: expected key=value/);
