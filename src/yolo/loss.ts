@@ -1,0 +1,85 @@
+// The YOLOv3 loss: loss = box + obj + cls (each times its gain), from the
+// raw heads of a darknet model in training mode and the batch's labels.
+import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
+import { assignAnchors, type Assignment } from './assign.js';
+import { boxLoss, classLoss } from './box_loss.js';
+import { objectnessLoss } from './objectness.js';
+import { resolveLossOptions, type LossOptions, type YoloScale } from './options.js';
+import { gatherPositives } from './targets.js';
+
+export interface LossResult {
+  /** gains.box·box + gains.obj·obj + gains.cls·cls; differentiable w.r.t. the heads. */
+  total: Tensor;
+  /** Box term, mean over the assigned rows (0 when there are none). */
+  box: Tensor;
+  /** Objectness term, mean over every prediction of every scale. */
+  obj: Tensor;
+  /** Class term, mean over the assigned rows and classes (0 when there are none). */
+  cls: Tensor;
+  /** Assigned (label, anchor) rows: the length of the (s, n, b, a, i, j) columns. */
+  nPositives: number;
+  /** The assignment itself (plain numbers), for logging and tests. */
+  assignment: Assignment;
+}
+
+function checkInputs(heads: Tensor[], labels: Tensor, scales: YoloScale[]): void {
+  if (heads.length === 0 || heads.length !== scales.length) throw new RangeError(`yoloLoss: ${heads.length} heads but ${scales.length} scales`);
+  const [batch, , , , k] = heads[0].shape;
+  heads.forEach((h, s) => {
+    const shape = h.shape;
+    if (shape.length !== 5 || shape[0] !== batch || shape[4] !== k || k < 6) {
+      throw new RangeError(`yoloLoss: head ${s} must be [B, na, h, w, 5 + nc] like head 0 ([${heads[0].shape}]), got [${shape}]`);
+    }
+    if (shape[1] !== scales[s].anchors.length) throw new RangeError(`yoloLoss: head ${s} has ${shape[1]} anchors, scale ${s} lists ${scales[s].anchors.length}`);
+  });
+  if (labels.ndim !== 2 || labels.shape[1] !== 6) throw new RangeError(`yoloLoss: labels must be [N, 6] (batch_idx, x, y, w, h, cls), got [${labels.shape}]`);
+}
+
+/** Throws on a label naming an image outside the batch or a class outside the heads. */
+function checkLabelValues(data: ArrayLike<number>, count: number, batch: number, classes: number): void {
+  for (let n = 0; n < count; n++) {
+    const b = data[n * 6];
+    const c = data[n * 6 + 5];
+    if (!(Number.isInteger(b) && b >= 0 && b < batch)) throw new RangeError(`yoloLoss: label ${n} has batch_idx ${b}, the batch has ${batch} images`);
+    if (!(Number.isInteger(c) && c >= 0 && c < classes)) throw new RangeError(`yoloLoss: label ${n} has class ${c}, the heads have ${classes} classes`);
+    for (let q = 1; q < 5; q++) if (!Number.isFinite(data[n * 6 + q])) throw new RangeError(`yoloLoss: label ${n} has a non-finite coordinate`);
+  }
+}
+
+/**
+ * The loss of raw heads (one [B, na, h, w, 5 + nc] tensor per scale, in the
+ * order of `scales`) against labels [N, 6] = (batch_idx, x, y, w, h, cls),
+ * normalised 0..1. Options and their defaults: options.ts. Reads the labels
+ * to the host once (for the assignment); everything else stays on the heads'
+ * device. Zero labels give box = cls = 0 and an objectness term that pushes
+ * every prediction towards 0: finite, with finite gradients.
+ */
+export function yoloLoss(heads: Tensor[], labels: Tensor, scales: YoloScale[], options: LossOptions = {}): LossResult {
+  const o = resolveLossOptions(options);
+  checkInputs(heads, labels, scales);
+  const dev = heads[0].device as torch.Device;
+  const classes = heads[0].shape[4] - 5;
+  return torch.tidy(() => {
+    const lab = labels.device === dev && labels.dtype === heads[0].dtype ? labels : labels.to({ device: dev, dtype: heads[0].dtype });
+    const data = lab.dataSync() as ArrayLike<number>;
+    const count = lab.shape[0];
+    checkLabelValues(data, count, heads[0].shape[0], classes);
+    const grids = heads.map((h) => ({ h: h.shape[2], w: h.shape[3] }));
+    const assignment = assignAnchors({ data, count, float32: lab.dtype === 'float32' }, grids, scales, o.assign, o.ratioThreshold);
+    const positives = gatherPositives(heads, lab, assignment, scales);
+    const zero = () => torch.zeros([], { dtype: heads[0].dtype, device: dev });
+    let box = zero();
+    let cls = zero();
+    let objValues: Tensor | null = null;
+    if (positives) {
+      const b = boxLoss(positives, o.bboxLoss, o.mseWhDivisor, o.objTarget === 'iou');
+      box = b.loss;
+      cls = classLoss(positives, o.labelSmoothing);
+      objValues = o.objTarget === 'iou' ? b.iou : torch.ones([assignment.s.length], { dtype: heads[0].dtype, device: dev });
+    }
+    const obj = objectnessLoss(heads, lab, assignment, scales, objValues, o);
+    const total = box.mul(o.gains.box).add(obj.mul(o.gains.obj)).add(cls.mul(o.gains.cls));
+    return { total, box, obj, cls, nPositives: assignment.s.length, assignment };
+  });
+}
