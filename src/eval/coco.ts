@@ -73,8 +73,6 @@ export interface CocoOptions {
   params?: Partial<CocoParams>;
 }
 
-const key = (img: ImageId, cat: number) => `${typeof img}:${img}|${cat}`;
-
 function toCocoBox(e: GroundTruth | Detection, isGt: boolean): CocoBox {
   const ltwh = xyxyToLtwh(e.box as number[]);
   const g = e as GroundTruth;
@@ -95,19 +93,29 @@ export function evaluateCoco(gts: readonly GroundTruth[], dets: readonly Detecti
   p.maxDets = [...p.maxDets].sort((a, b) => a - b);
   const imageIds = [...new Map((options.imageIds ?? [...gts, ...dets].map((e) => e.imageId)).map((i) => [`${typeof i}:${i}`, i])).values()].sort(compareImageIds);
   const categoryIds = [...new Set(options.categoryIds ?? [...gts, ...dets].map((e) => e.category))].sort((a, b) => a - b);
-  const gtMap = new Map<string, CocoBox[]>();
-  const dtMap = new Map<string, CocoBox[]>();
-  const push = (m: Map<string, CocoBox[]>, k: string, b: CocoBox) => (m.get(k) ?? m.set(k, []).get(k)!).push(b);
-  gts.forEach((g) => push(gtMap, key(g.imageId, g.category), toCocoBox(g, true)));
-  dets.forEach((d) => push(dtMap, key(d.imageId, d.category), toCocoBox(d, false)));
+  // Per category, the images that have any ground truth or detection, by
+  // their position in the sorted image list; every other pair evaluates to
+  // nothing (null), so it is skipped rather than visited.
+  const imagePos = new Map(imageIds.map((id, i) => [`${typeof id}:${id}`, i]));
+  const catPos = new Map(categoryIds.map((c, k) => [c, k]));
+  const cells = categoryIds.map(() => new Map<number, { g: CocoBox[]; d: CocoBox[] }>());
+  const add = (e: GroundTruth | Detection, isGt: boolean) => {
+    const i = imagePos.get(`${typeof e.imageId}:${e.imageId}`);
+    const k = catPos.get(e.category);
+    if (i === undefined || k === undefined) return; // outside the evaluated images/categories
+    const cell = cells[k].get(i) ?? cells[k].set(i, { g: [], d: [] }).get(i)!;
+    (isGt ? cell.g : cell.d).push(toCocoBox(e, isGt));
+  };
+  gts.forEach((g) => add(g, true));
+  dets.forEach((d) => add(d, false));
   const maxDet = p.maxDets[p.maxDets.length - 1];
-  // evalImgs[k][a][i]
+  // evalImgs[k][a][n]: the n-th image with data, in image order.
   const evalImgs: (EvalImg | null)[][][] = categoryIds.map(() => p.areaRanges.map(() => []));
   const counts = categoryIds.map(() => ({ nGt: 0, nDet: 0 }));
-  categoryIds.forEach((cat, k) => {
-    for (const img of imageIds) {
-      const g = gtMap.get(key(img, cat)) ?? [];
-      const d = sortDetections(dtMap.get(key(img, cat)) ?? [], maxDet);
+  cells.forEach((byImage, k) => {
+    for (const i of [...byImage.keys()].sort((x, y) => x - y)) {
+      const { g, d: all } = byImage.get(i)!;
+      const d = sortDetections(all, maxDet);
       counts[k].nGt += g.filter((x) => !x.iscrowd).length;
       counts[k].nDet += d.length;
       const ious = cocoIou(d, g);

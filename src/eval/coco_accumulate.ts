@@ -14,9 +14,9 @@ export interface Accumulated {
 
 const SPACING_1 = 2.220446049250313e-16; // np.spacing(1)
 
-/** numpy's searchsorted(side='left'): first index with a[i] >= v. */
-function searchLeft(a: Float64Array, v: number): number {
-  let lo = 0, hi = a.length;
+/** numpy's searchsorted(side='left') on a[0..n): first index with a[i] >= v. */
+function searchLeft(a: Float64Array, v: number, n: number): number {
+  let lo = 0, hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (a[mid] < v) lo = mid + 1;
@@ -40,33 +40,50 @@ export function accumulate(evalImgs: (EvalImg | null)[][][], T: number, recThrs:
       let npig = 0;
       for (const e of E) for (const g of e.gtIgnore) if (g === 0) npig++;
       if (npig === 0) continue;
-      for (let m = 0; m < M; m++) {
-        // Gather (score, image, detection) for the top maxDet of each image.
-        const rows: { s: number; e: EvalImg; d: number; D: number }[] = [];
-        for (const e of E) {
-          const n = Math.min(maxDets[m], e.dtScores.length);
-          for (let d = 0; d < n; d++) rows.push({ s: e.dtScores[d], e, d, D: e.dtScores.length });
-        }
-        rows.sort((x, y) => y.s - x.s); // Array.prototype.sort is stable, as numpy's mergesort
+      // Every detection as (image, rank in image), sorted by score once; the
+      // sort is stable, as numpy's mergesort, so ties keep image then rank
+      // order. A maxDets cut then is a filter that keeps this order.
+      let n = 0;
+      for (const e of E) n += e.dtScores.length;
+      // Flags of all images side by side, [T][n], for a flat inner loop.
+      const rank = new Int32Array(n), score = new Float64Array(n);
+      const matched = new Uint8Array(T * n), ignored = new Uint8Array(T * n);
+      let r = 0;
+      for (const e of E) {
+        const D = e.dtScores.length;
+        // Plain loops: subarray() views cost more than these few bytes.
         for (let t = 0; t < T; t++) {
-          const rc = new Float64Array(rows.length);
-          const pr = new Array<number>(rows.length);
-          let tp = 0, fp = 0, nd = 0;
-          for (const r of rows) {
-            const j = t * r.D + r.d;
-            if (!r.e.dtIgnore[j]) {
-              if (r.e.dtMatched[j]) tp++;
+          for (let d = 0; d < D; d++) {
+            matched[t * n + r + d] = e.dtMatched[t * D + d];
+            ignored[t * n + r + d] = e.dtIgnore[t * D + d];
+          }
+        }
+        for (let d = 0; d < D; d++, r++) {
+          rank[r] = d;
+          score[r] = e.dtScores[d];
+        }
+      }
+      const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => score[y] - score[x]);
+      const rc = new Float64Array(n), pr = new Float64Array(n);
+      for (let m = 0; m < M; m++) {
+        const rows = order.filter((i) => rank[i] < maxDets[m]);
+        for (let t = 0; t < T; t++) {
+          let tp = 0, fp = 0;
+          const nd = rows.length;
+          for (let q = 0; q < nd; q++) {
+            const j = t * n + rows[q];
+            if (!ignored[j]) {
+              if (matched[j]) tp++;
               else fp++;
             }
-            rc[nd] = tp / npig;
-            pr[nd] = tp / (fp + tp + SPACING_1);
-            nd++;
+            rc[q] = tp / npig;
+            pr[q] = tp / (fp + tp + SPACING_1);
           }
           recall[((t * K + k) * A + a) * M + m] = nd ? rc[nd - 1] : 0;
           for (let i = nd - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
           for (let ri = 0, reached = true; ri < R; ri++) {
             // Once a recall threshold is never reached, precision is 0 from there on.
-            const pi: number = reached ? searchLeft(rc, recThrs[ri]) : nd;
+            const pi: number = reached ? searchLeft(rc, recThrs[ri], nd) : nd;
             reached = pi < nd;
             precision[(((t * R + ri) * K + k) * A + a) * M + m] = reached ? pr[pi] : 0;
           }

@@ -12,12 +12,13 @@ export interface CocoBox { ltwh: [number, number, number, number]; area: number;
 export interface EvalImg {
   /** Scores of the kept detections, best first. */
   dtScores: number[];
+  // Plain arrays of 0/1: millions of tiny typed arrays cost far more in GC.
   /** [T * D]: 1 where the detection matched at threshold t. */
-  dtMatched: Uint8Array;
+  dtMatched: number[];
   /** [T * D]: 1 where the detection is ignored at threshold t. */
-  dtIgnore: Uint8Array;
+  dtIgnore: number[];
   /** [G]: 1 for ignored ground truth. */
-  gtIgnore: Uint8Array;
+  gtIgnore: number[];
 }
 
 /** maskUtils.iou for boxes (bbIou in maskApi.c): [D * G], row per detection. */
@@ -60,10 +61,10 @@ export function evaluateImg(gts: readonly CocoBox[], dts: readonly CocoBox[], io
   // Regular ground truth first, ignored last, otherwise in input order.
   const gOrder = gts.map((_, i) => i).sort((a, b) => ignoreOf[a] - ignoreOf[b] || a - b);
   const G = gts.length, D = dts.length, T = iouThresholds.length;
-  const gtIgnore = Uint8Array.from(gOrder, (i) => ignoreOf[i]);
+  const gtIgnore = gOrder.map((i) => ignoreOf[i]);
   const crowd = gOrder.map((i) => gts[i].iscrowd);
-  const dtMatched = new Uint8Array(T * D);
-  const dtIgnore = new Uint8Array(T * D);
+  const dtMatched = new Array<number>(T * D).fill(0);
+  const dtIgnore = new Array<number>(T * D).fill(0);
   if (G > 0 && D > 0) {
     const gtTaken = new Uint8Array(G);
     for (let t = 0; t < T; t++) {
