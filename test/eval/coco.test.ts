@@ -75,3 +75,15 @@ test('evaluateCoco reports per-class results and rejects bad input', () => {
   assert.throws(() => evaluateCocoJson(ds, [{ image_id: 2, category_id: 1, bbox: [0, 0, 1, 1], score: 1 }]), /image_id 2, which is not in the dataset/);
   assert.throws(() => evaluateCocoJson(ds, [{ image_id: 1, category_id: 1, bbox: [0, 0, 1], score: 1 }]), /bbox must be \[x, y, w, h\]/);
 });
+
+test('images are ordered as pycocotools sorts ids: numbers first, then file stems', () => {
+  // Equal scores on two images: the detection of the image that sorts first is counted first.
+  // Image 2 (a number) sorts before 'a': TP then FP, precision 1 at recall 1, AP 1.
+  // Had 'a' come first: FP then TP, precision 1/2 at recall 1, AP .5.
+  const r = evaluateCoco(
+    [{ imageId: 2, box: [0, 0, 10, 10], category: 1 }],
+    [{ imageId: 'a', box: [0, 0, 10, 10], category: 1, score: 0.5 }, { imageId: 2, box: [0, 0, 10, 10], category: 1, score: 0.5 }],
+  );
+  assert.deepEqual(r.imageIds, [2, 'a']);
+  assert.ok(Math.abs(r.stats.AP - 1) < 1e-9, `${r.stats.AP}`);
+});
