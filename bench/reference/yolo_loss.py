@@ -23,6 +23,7 @@ def stride_xy(scale):
 
 def assign(labels, grids, scales, rule='ratio', ratio_threshold=2.0):
     """(s, n, b, a, i, j) int64 tensors, sorted by scale then label."""
+    dev = labels.device
     sx, sy = stride_xy(scales[0])
     width, height = grids[0][1] * sx, grids[0][0] * sy
     gw = labels[:, 3] * width  # label sizes in input pixels, as the anchors
@@ -30,18 +31,18 @@ def assign(labels, grids, scales, rule='ratio', ratio_threshold=2.0):
     per_scale = []  # (label indices, anchor indices) per scale
     if rule == 'ratio':
         for scale in scales:
-            anc = torch.tensor(scale['anchors'], dtype=labels.dtype)
+            anc = torch.tensor(scale['anchors'], dtype=labels.dtype, device=dev)
             r = (gw[:, None] / anc[:, 0] - 1).abs() + (gh[:, None] / anc[:, 1] - 1).abs()  # [N, na]
-            a = r.argmin(1) if len(labels) else torch.zeros(0, dtype=torch.long)
+            a = r.argmin(1) if len(labels) else torch.zeros(0, dtype=torch.long, device=dev)
             keep = r.gather(1, a[:, None])[:, 0] < ratio_threshold
             per_scale.append((keep.nonzero()[:, 0], a[keep]))
     elif rule == 'best-iou':
-        anc = torch.tensor([wh for sc in scales for wh in sc['anchors']], dtype=labels.dtype)  # [A, 2]
-        scale_of = torch.tensor([s for s, sc in enumerate(scales) for _ in sc['anchors']])
-        anchor_of = torch.tensor([a for sc in scales for a in range(len(sc['anchors']))])
+        anc = torch.tensor([wh for sc in scales for wh in sc['anchors']], dtype=labels.dtype, device=dev)  # [A, 2]
+        scale_of = torch.tensor([s for s, sc in enumerate(scales) for _ in sc['anchors']], device=dev)
+        anchor_of = torch.tensor([a for sc in scales for a in range(len(sc['anchors']))], device=dev)
         inter = torch.min(gw[:, None], anc[:, 0]) * torch.min(gh[:, None], anc[:, 1])
         union = (gw * gh)[:, None] + anc[:, 0] * anc[:, 1] - inter
-        k = (inter / union).argmax(1) if len(labels) else torch.zeros(0, dtype=torch.long)
+        k = (inter / union).argmax(1) if len(labels) else torch.zeros(0, dtype=torch.long, device=dev)
         for s in range(len(scales)):
             n = (scale_of[k] == s).nonzero()[:, 0]
             per_scale.append((n, anchor_of[k][n]))
@@ -102,21 +103,22 @@ def offset(t, scale_xy=1.0):
     return s if scale_xy == 1 else s * scale_xy - (scale_xy - 1) / 2
 
 
-def anchors_in_grid(scale, dtype):
+def anchors_in_grid(scale, dtype, device='cpu'):
     sx, sy = stride_xy(scale)
-    return torch.tensor(scale['anchors'], dtype=dtype) / torch.tensor([sx, sy], dtype=dtype)
+    return torch.tensor(scale['anchors'], dtype=dtype, device=device) / torch.tensor([sx, sy], dtype=dtype, device=device)
 
 
 def ignored(head, scale, labels, thresh):
     """[B*na*h*w] bool: unassigned-or-not, the prediction overlaps a label of its image above thresh."""
     with torch.no_grad():
         B, na, h, w, _ = head.shape
-        gy, gx = torch.meshgrid(torch.arange(h, dtype=head.dtype), torch.arange(w, dtype=head.dtype), indexing='ij')
+        dev = head.device
+        gy, gx = torch.meshgrid(torch.arange(h, dtype=head.dtype, device=dev), torch.arange(w, dtype=head.dtype, device=dev), indexing='ij')
         xy = offset(head[..., 0:2], scale.get('scaleXY', 1)) + torch.stack([gx, gy], -1)
-        wh = head[..., 2:4].exp() * anchors_in_grid(scale, head.dtype).view(1, na, 1, 1, 2)
+        wh = head[..., 2:4].exp() * anchors_in_grid(scale, head.dtype, dev).view(1, na, 1, 1, 2)
         boxes = xywh_to_xyxy(torch.cat([xy, wh], -1)).view(B, -1, 4)
-        truth = xywh_to_xyxy(labels[:, 1:5] * torch.tensor([w, h, w, h], dtype=head.dtype))
-        out = torch.zeros(B, boxes.shape[1], dtype=torch.bool)
+        truth = xywh_to_xyxy(labels[:, 1:5] * torch.tensor([w, h, w, h], dtype=head.dtype, device=dev))
+        out = torch.zeros(B, boxes.shape[1], dtype=torch.bool, device=dev)
         for b in range(B):
             mine = truth[labels[:, 0] == b]
             if len(mine):
@@ -127,7 +129,8 @@ def ignored(head, scale, labels, thresh):
 def yolo_loss(heads, labels, scales, assign_rule='ratio', ratio_threshold=2.0, bbox_loss='mse', mse_wh_divisor=10.0,
               obj_target='1', pos_weight_factor=0.5, ignore_thresh=None, label_smoothing=0.0, gains=(1.0, 1.0, 1.0)):
     """{'total', 'box', 'obj', 'cls', 'indices': (s, n, b, a, i, j)}."""
-    dtype = heads[0].dtype
+    dtype, dev = heads[0].dtype, heads[0].device
+    labels = labels.to(dev, dtype)
     grids = [(hd.shape[2], hd.shape[3]) for hd in heads]
     s, n, b, a, i, j = assign(labels, grids, scales, assign_rule, ratio_threshold)
     pbox, tbox, logits, classes = [], [], [], []
@@ -139,16 +142,16 @@ def yolo_loss(heads, labels, scales, assign_rule='ratio', ratio_threshold=2.0, b
         bb, aa, jj, ii = b[m], a[m], j[m], i[m]
         pred = head[bb, aa, jj, ii]  # the seed's yhat[b, a, j, i]
         lab = labels[n[m]]
-        grid = torch.tensor([w, h], dtype=dtype)
+        grid = torch.tensor([w, h], dtype=dtype, device=dev)
         txy = lab[:, 1:3] * grid - torch.stack([ii, jj], 1).to(dtype)  # offset in the cell, grid units
         twh = lab[:, 3:5] * grid
         pxy = offset(pred[:, 0:2], scales[si].get('scaleXY', 1))
-        pwh = pred[:, 2:4].exp() * anchors_in_grid(scales[si], dtype)[aa]
+        pwh = pred[:, 2:4].exp() * anchors_in_grid(scales[si], dtype, dev)[aa]
         pbox.append(torch.cat([pxy, pwh], 1))
         tbox.append(torch.cat([txy, twh], 1))
         logits.append(pred[:, 5:])
         classes.append(lab[:, 5].long())
-    zero = torch.zeros((), dtype=dtype)
+    zero = torch.zeros((), dtype=dtype, device=dev)
     box, cls, values = zero, zero, None
     if pbox:
         pbox, tbox, logits, classes = torch.cat(pbox), torch.cat(tbox), torch.cat(logits), torch.cat(classes)
@@ -159,7 +162,7 @@ def yolo_loss(heads, labels, scales, assign_rule='ratio', ratio_threshold=2.0, b
         else:
             iou = paired_iou(xywh_to_xyxy(pbox), xywh_to_xyxy(tbox), bbox_loss)
             box = (1 - iou).mean()
-        values = iou.detach().clamp(min=0) if obj_target == 'iou' else torch.ones(len(pbox), dtype=dtype)
+        values = iou.detach().clamp(min=0) if obj_target == 'iou' else torch.ones(len(pbox), dtype=dtype, device=dev)
         onehot = F.one_hot(classes, logits.shape[1]).to(dtype)
         if label_smoothing > 0:
             onehot = onehot * (1 - label_smoothing) + label_smoothing / 2
@@ -168,14 +171,14 @@ def yolo_loss(heads, labels, scales, assign_rule='ratio', ratio_threshold=2.0, b
     obj_logits = torch.cat([hd[..., 4].reshape(-1) for hd in heads])
     n_preds = obj_logits.numel()
     sizes = [hd[..., 4].numel() for hd in heads]
-    offsets = torch.tensor([sum(sizes[:k]) for k in range(len(heads))], dtype=torch.long)
-    na = torch.tensor([hd.shape[1] for hd in heads])[s]
-    gh = torch.tensor([g[0] for g in grids])[s]
-    gw = torch.tensor([g[1] for g in grids])[s]
+    offsets = torch.tensor([sum(sizes[:k]) for k in range(len(heads))], dtype=torch.long, device=dev)
+    na = torch.tensor([hd.shape[1] for hd in heads], device=dev)[s]
+    gh = torch.tensor([g[0] for g in grids], device=dev)[s]
+    gw = torch.tensor([g[1] for g in grids], device=dev)[s]
     pos = offsets[s] + ((b * na + a) * gh + j) * gw + i
     n_pos = int(pos.unique().numel())
-    target = torch.zeros(n_preds, dtype=dtype)
-    assigned = torch.zeros(n_preds, dtype=torch.bool)
+    target = torch.zeros(n_preds, dtype=dtype, device=dev)
+    assigned = torch.zeros(n_preds, dtype=torch.bool, device=dev)
     if values is not None:
         target = target.scatter_reduce(0, pos, values, 'amax', include_self=True)  # a cell assigned twice keeps the max
         assigned[pos] = True
@@ -183,7 +186,7 @@ def yolo_loss(heads, labels, scales, assign_rule='ratio', ratio_threshold=2.0, b
     if ignore_thresh is not None and len(labels):
         ign = torch.cat([ignored(hd, scales[k], labels, ignore_thresh) for k, hd in enumerate(heads)])
         weight = (~(ign & ~assigned)).to(dtype)
-    pos_weight = torch.tensor([pos_weight_factor * (n_preds - n_pos) / max(n_pos, 1)], dtype=dtype)
+    pos_weight = torch.tensor([pos_weight_factor * (n_preds - n_pos) / max(n_pos, 1)], dtype=dtype, device=dev)
     obj = F.binary_cross_entropy_with_logits(obj_logits, target, weight=weight, pos_weight=pos_weight)
     total = gains[0] * box + gains[1] * obj + gains[2] * cls
     return {'total': total, 'box': box, 'obj': obj, 'cls': cls, 'indices': (s, n, b, a, i, j)}

@@ -120,3 +120,12 @@ export function resolveLossOptions(o: LossOptions = {}): ResolvedLossOptions {
     },
   };
 }
+
+/**
+ * Scales from a model's heads (anything with anchors and scaleXY, such as
+ * Darknet.heads) and their strides (Darknet.strides()), in the same order.
+ */
+export function yoloScales(heads: { anchors: [number, number][]; scaleXY?: number }[], strides: (number | [number, number])[]): YoloScale[] {
+  if (heads.length !== strides.length) throw new RangeError(`yoloScales: ${heads.length} heads but ${strides.length} strides`);
+  return heads.map((h, s) => ({ anchors: h.anchors.map(([w, h]) => [w, h] as [number, number]), stride: strides[s], scaleXY: h.scaleXY ?? 1 }));
+}
