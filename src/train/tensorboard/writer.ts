@@ -1,0 +1,82 @@
+// A TensorBoard event-file writer for scalars. Records are buffered and
+// written on a timer (and when many are pending), or after every write with
+// `flushMs: 0`; close() always writes what is left. One file per writer:
+// events.out.tfevents.<unix seconds>.<hostname>, as TensorFlow names them.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { encodeRecord } from './record.js';
+import { encodeFileVersionEvent, encodeScalarEvent, type ScalarValue } from './event.js';
+
+export interface EventWriterOptions {
+  /** Milliseconds between flushes; 0 writes every record at once. Default 2000. */
+  flushMs?: number;
+  /** Pending records that force a flush before the timer. Default 100. */
+  maxQueue?: number;
+  /** File name suffix after the hostname (TensorBoard reads any name containing "tfevents"). */
+  suffix?: string;
+}
+
+export class EventWriter {
+  readonly path: string;
+  readonly #fd: number;
+  readonly #maxQueue: number;
+  readonly #timer: NodeJS.Timeout | undefined;
+  #pending: Buffer[] = [];
+  #closed = false;
+
+  constructor(readonly logDir: string, options: EventWriterOptions = {}) {
+    mkdirSync(logDir, { recursive: true });
+    const now = Date.now() / 1000;
+    const base = `events.out.tfevents.${Math.floor(now)}.${hostname()}${options.suffix ?? ''}`;
+    // two writers started in the same second must not share a file
+    let name = base;
+    for (let n = 1; existsSync(join(logDir, name)); n++) name = `${base}.${n}`;
+    this.path = join(logDir, name);
+    this.#fd = openSync(this.path, 'wx');
+    const flushMs = options.flushMs ?? 2000;
+    this.#maxQueue = flushMs === 0 ? 1 : Math.max(1, options.maxQueue ?? 100);
+    if (flushMs > 0) {
+      this.#timer = setInterval(() => this.flush(), flushMs);
+      this.#timer.unref(); // a pending flush must not keep the process alive
+    }
+    this.#write(encodeFileVersionEvent(now));
+    this.flush();
+  }
+
+  /** Logs one scalar; `wallTime` in seconds since the epoch (default: now). */
+  addScalar(tag: string, value: number, step: number, wallTime = Date.now() / 1000): void {
+    this.addScalars([{ tag, value }], step, wallTime);
+  }
+
+  /** Logs several scalars at one step in a single event. */
+  addScalars(values: readonly ScalarValue[] | Record<string, number>, step: number, wallTime = Date.now() / 1000): void {
+    const list = Array.isArray(values) ? values : Object.entries(values).map(([tag, value]) => ({ tag, value }));
+    if (!Number.isInteger(step)) throw new Error(`EventWriter: step must be an integer, got ${step}`);
+    this.#write(encodeScalarEvent(wallTime, step, list));
+  }
+
+  #write(event: Uint8Array): void {
+    if (this.#closed) throw new Error(`EventWriter: ${this.path} is closed`);
+    this.#pending.push(encodeRecord(event));
+    if (this.#pending.length >= this.#maxQueue) this.flush();
+  }
+
+  /** Writes pending records to the file, whole records only. */
+  flush(): void {
+    if (this.#closed || this.#pending.length === 0) return;
+    const bytes = Buffer.concat(this.#pending);
+    this.#pending = [];
+    let at = 0;
+    while (at < bytes.length) at += writeSync(this.#fd, bytes, at, bytes.length - at);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    if (this.#timer) clearInterval(this.#timer);
+    fsyncSync(this.#fd);
+    closeSync(this.#fd);
+    this.#closed = true;
+  }
+}
