@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { spawnSync } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventWriter, TAGS, logIteration, logEpoch, crc32c, maskCrc, FILE_VERSION } from '../../src/train/tensorboard/index.js';
+import { EventWriter, TAGS, logIteration, logEpoch, crc32c, maskCrc, FILE_VERSION, encodeScalarEvent, encodeRecord } from '../../src/train/tensorboard/index.js';
 import { crc32cBitwise, readEventFile } from './tensorboard_read.js';
 import { PYTHON } from '../support/references.js';
 
@@ -22,6 +22,41 @@ test('CRC-32C check value and TensorFlow masking', () => {
   // mask = rotr15 + 0xa282ead8 (mod 2^32), by hand for crc = 1: 1 << 17 = 0x20000
   assert.equal(maskCrc(1), (0x20000 + 0xa282ead8) >>> 0);
   assert.equal(maskCrc(0xffffffff), (0xffffffff + 0xa282ead8) % 2 ** 32);
+});
+
+test('Event bytes by hand: wall_time double, step varint, summary { value { tag, simple_value float } }', () => {
+  const bytes = Buffer.from(encodeScalarEvent(1.5, 3, [{ tag: 'a', value: 1 }]));
+  const value = '0a0161' + '150000803f'; // tag=1 "a", simple_value=2 float 1.0
+  const summary = '0a08' + value; // value=1, 8 bytes
+  assert.equal(bytes.toString('hex'), '09' + '000000000000f83f' + '1003' + '2a0a' + summary);
+  // a negative step is a 10-byte two's-complement varint, as protobuf's int64
+  assert.equal(Buffer.from(encodeScalarEvent(0, -1, [])).toString('hex'), '09' + '0000000000000000' + '10' + 'ffffffffffffffffff01' + '2a00');
+  // a record: length, masked CRC of the length, data, masked CRC of the data
+  const rec = encodeRecord(Buffer.from('abc'));
+  assert.equal(rec.length, 8 + 4 + 3 + 4);
+  assert.equal(rec.readBigUInt64LE(0), 3n);
+  assert.equal(rec.readUInt32LE(8), maskCrc(crc32cBitwise(rec.subarray(0, 8))));
+  assert.equal(rec.readUInt32LE(15), maskCrc(crc32cBitwise(Buffer.from('abc'))));
+});
+
+test('the timer flushes without close, and process exit flushes what is pending', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-'));
+  try {
+    const w = new EventWriter(dir, { flushMs: 30 });
+    w.addScalar(TAGS.iteration.lr, 0.5, 1);
+    assert.equal(readEventFile(w.path).length, 1); // only the file-version event so far
+    await new Promise((r) => setTimeout(r, 120));
+    assert.deepEqual(readEventFile(w.path)[1].values, [{ tag: TAGS.iteration.lr, simpleValue: 0.5 }]);
+    w.close();
+    const script = `import { EventWriter } from ${JSON.stringify(new URL('../../src/train/tensorboard/index.js', import.meta.url).href)};
+      const w = new EventWriter(process.argv[1], { flushMs: 60000 }); w.addScalar('x', 2, 5); process.exit(0);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const other = readdirSync(dir).map((n) => join(dir, n)).find((p) => p !== w.path)!;
+    assert.deepEqual(readEventFile(other)[1], { wallTime: readEventFile(other)[1].wallTime, step: 5, values: [{ tag: 'x', simpleValue: 2 }] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('every tag, step and value reads back with verified CRCs', () => {

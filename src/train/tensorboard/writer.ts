@@ -24,6 +24,8 @@ export class EventWriter {
   readonly #timer: NodeJS.Timeout | undefined;
   #pending: Buffer[] = [];
   #closed = false;
+  // a run that ends without close() (an error, process.exit) still gets its buffered scalars written
+  readonly #onExit = () => this.flush();
 
   constructor(readonly logDir: string, options: EventWriterOptions = {}) {
     mkdirSync(logDir, { recursive: true });
@@ -40,6 +42,7 @@ export class EventWriter {
       this.#timer = setInterval(() => this.flush(), flushMs);
       this.#timer.unref(); // a pending flush must not keep the process alive
     }
+    process.on('exit', this.#onExit);
     this.#write(encodeFileVersionEvent(now));
     this.flush();
   }
@@ -75,6 +78,7 @@ export class EventWriter {
     if (this.#closed) return;
     this.flush();
     if (this.#timer) clearInterval(this.#timer);
+    process.off('exit', this.#onExit);
     fsyncSync(this.#fd);
     closeSync(this.#fd);
     this.#closed = true;
