@@ -2,7 +2,7 @@
 // written on a timer (and when many are pending), or after every write with
 // `flushMs: 0`; close() always writes what is left. One file per writer:
 // events.out.tfevents.<unix seconds>.<hostname>, as TensorFlow names them.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { encodeRecord } from './record.js';
@@ -31,11 +31,18 @@ export class EventWriter {
     mkdirSync(logDir, { recursive: true });
     const now = Date.now() / 1000;
     const base = `events.out.tfevents.${Math.floor(now)}.${hostname()}${options.suffix ?? ''}`;
-    // two writers started in the same second must not share a file
-    let name = base;
-    for (let n = 1; existsSync(join(logDir, name)); n++) name = `${base}.${n}`;
-    this.path = join(logDir, name);
-    this.#fd = openSync(this.path, 'wx');
+    // two writers started in the same second must not share a file ('wx' fails if it exists)
+    let opened: { path: string; fd: number } | undefined;
+    for (let n = 0; !opened; n++) {
+      const path = join(logDir, n ? `${base}.${n}` : base);
+      try {
+        opened = { path, fd: openSync(path, 'wx') };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+    this.path = opened.path;
+    this.#fd = opened.fd;
     const flushMs = options.flushMs ?? 2000;
     this.#maxQueue = flushMs === 0 ? 1 : Math.max(1, options.maxQueue ?? 100);
     if (flushMs > 0) {
