@@ -10,7 +10,9 @@ export type LrScheduleSpec =
    * The series' `lr_schedular`: linear warm-up from lr0 (at iter 0) to peakLr
    * (at iter = warmupIters), then a decay to finalLr (default lr0) that
    * reaches it at iter = totalIters and stays there. `decay: 'cosine'`
-   * (default) follows half a cosine; 'linear' a straight line.
+   * (default) follows half a cosine; 'linear' a straight line. The series'
+   * source for the decay part was not available to check; cosine back to lr0
+   * is this project's choice, and finalLr/decay make other shapes an option.
    */
   | { kind: 'series'; lr0: number; peakLr: number; warmupIters: number; totalIters: number; finalLr?: number; decay?: 'cosine' | 'linear' }
   /**
