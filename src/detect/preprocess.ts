@@ -27,7 +27,7 @@ export interface RgbPixels {
 }
 
 /** HWC uint8 -> CHW float32 in 0..1. */
-function toPlanar(img: RgbPixels): Float32Array {
+export function toPlanar(img: RgbPixels): Float32Array {
   const plane = img.width * img.height;
   const out = new Float32Array(plane * 3);
   for (let i = 0; i < plane; i++) {
