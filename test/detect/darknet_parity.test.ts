@@ -99,6 +99,7 @@ async function compareWithDarknet(t: TestContext, cfgName: string, imageName: st
   const theirs = parseDetections(runProgram(exe, ['detect', cfg, join(dir, 'random.weights'), join(dir, 'input.bin'), String(bw), String(bh), String(img.width), String(img.height), String(thresh)]))
     .map((d) => ({ ...d, box: d.box.map((v, i) => Math.min(Math.max(v, 0), i % 2 ? img.height : img.width)) as CDetection['box'] }));
   assert.ok(theirs.length >= 3 && theirs.length < 5000, `darknet found ${theirs.length} detections; the test needs some, not thousands`);
+  t.diagnostic(`${theirs.length} detections from darknet, ${ours.length} from ours`);
   // a detection within 0.01 of the threshold may fall on either side of it in either implementation
   for (const d of theirs.filter((x) => x.score > thresh + 0.01)) assert.ok(ours.some((o) => matches(o, d)), `darknet's ${JSON.stringify(d)} is missing from ours`);
   for (const o of ours.filter((x) => x.score > thresh + 0.01)) assert.ok(theirs.some((d) => matches(o, d)), `our ${JSON.stringify(o)} is not in darknet's`);
