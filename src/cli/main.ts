@@ -4,12 +4,19 @@
 import { runDemo } from './demo.js';
 import { runDetect } from './detect.js';
 import { UsageError } from './args.js';
+import { runSummary } from './summary.js';
+import { runDataCheck } from '../data/check_command.js';
 
 type Command = { summary: string; run: (args: string[]) => number | Promise<number> };
 
 const COMMANDS: Record<string, Command> = {
   demo: { summary: 'train a small conv net on generated data and print the falling loss', run: runDemo },
   detect: { summary: 'detect objects in images with a darknet cfg and weights', run: runDetect },
+  summary: { summary: "print a cfg's layers, parameters and GFLOPs, as darknet does", run: runSummary },
+  data: {
+    summary: "'data check --data D': count images, labels and problems; --preview F draws a labelled mosaic",
+    run: (args) => (args[0] === 'check' ? runDataCheck(args.slice(1)) : (console.error("yolov3 data: use 'yolov3 data check --data D' (--help for options)"), 2)),
+  },
 };
 
 const DEFAULT = 'demo';

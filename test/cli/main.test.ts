@@ -23,3 +23,18 @@ test('yolov3 --help lists commands; an unknown command fails with usage', () => 
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown command 'nope'/);
 });
+
+test('yolov3 summary prints darknet totals; yolov3 data check counts a dataset', async (t) => {
+  const { sharedPath } = await import('../support/references.js');
+  const cfg = sharedPath(t, 'data/darknet/cfg/yolov3-tiny.cfg');
+  const yaml = sharedPath(t, 'data/coco128/coco128.yaml');
+  if (!cfg || !yaml) return;
+  const s = spawnSync(process.execPath, [MAIN, 'summary', '--cfg', cfg], { encoding: 'utf8' });
+  assert.equal(s.status, 0, s.stderr);
+  assert.match(s.stdout, /8,852,366 parameters, 5\.565 GFLOPs, \.weights 35,434,956 bytes/);
+  const d = spawnSync(process.execPath, [MAIN, 'data', 'check', '--data', yaml], { encoding: 'utf8' });
+  assert.equal(d.status, 0, d.stderr);
+  assert.match(d.stdout, /orphan-label/);
+  const bad = spawnSync(process.execPath, [MAIN, 'data', 'frobnicate'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+});
