@@ -4,10 +4,11 @@ max detections) on the same predictions, timed the same way. Prints one
 JSON object: median seconds and detection counts per mode."""
 import json
 import sys
-import time
 
 import numpy as np
 import torch
+
+from timing import median_time  # bench/reference/timing.py (the script's folder is on sys.path)
 import torchvision.ops as ops
 
 spec = json.loads(sys.argv[1])
@@ -28,18 +29,6 @@ def postprocess(x, conf, iou, multi_label, max_det):
         b, s, c = b[k], s[k], c[k]
     keep = ops.batched_nms(b, s, c, iou)[:max_det]
     return torch.cat([b[keep], s[keep, None], c[keep, None].float()], 1)
-
-
-def median_time(fn, repeats):
-    fn()
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2]
 
 
 out = {}

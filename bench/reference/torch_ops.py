@@ -2,25 +2,14 @@
 thread count and prints one JSON object of median seconds per case."""
 import json
 import sys
-import time
 
 import torch
+
+from timing import median_time  # bench/reference/timing.py (the script's folder is on sys.path)
 
 spec = json.loads(sys.argv[1])
 torch.set_num_threads(spec["threads"])
 torch.manual_seed(0)
-
-
-def median_time(fn, repeats):
-    fn()
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2]
 
 
 out = {}
