@@ -1,0 +1,102 @@
+// Evaluation of a detector on a dataset loader: eval-mode forward, NMS, then
+// mAP@0.5 by the VOC rule (all-point) and COCO mAP@0.5:0.95 (pycocotools'
+// rules) through src/eval. Boxes are compared in network-input pixels (the
+// loader's letterboxed frame), where both detections and labels live.
+import * as torch from '../torch/index.js';
+import type { Darknet } from '../darknet/index.js';
+import type { DataLoader } from '../data/index.js';
+import { nonMaxSuppression } from '../boxes/index.js';
+import { evaluateCoco, evaluateVoc, type CocoResult, type Detection, type GroundTruth, type VocResult } from '../eval/index.js';
+
+export interface EvalOptions {
+  /** NMS confidence threshold (default 0.001). */
+  conf?: number;
+  /** NMS IoU threshold (default 0.6). */
+  iou?: number;
+  /** Keep the network inputs of the first n images (for drawing). */
+  keepImages?: number;
+}
+
+export interface KeptImage {
+  imageId: string;
+  /** RGB, HWC, 0..255, the network input. */
+  data: Uint8Array;
+  width: number;
+  height: number;
+  detections: Detection[];
+}
+
+export interface EvalResult {
+  /** VOC-rule mAP at IoU 0.5. */
+  map50: number;
+  /** COCO mAP@0.5:0.95. */
+  map: number;
+  voc: VocResult;
+  coco: CocoResult;
+  detections: Detection[];
+  groundTruth: GroundTruth[];
+  images: number;
+  kept: KeptImage[];
+  seconds: number;
+}
+
+/** HWC uint8 of one [3, H, W] 0..1 image tensor. */
+function toHwc(chw: torch.Tensor): Uint8Array {
+  return torch.tidy(() => Uint8Array.from(chw.mul(255).round().clamp(0, 255).permute([1, 2, 0]).contiguous().dataSync() as Float32Array));
+}
+
+/**
+ * Runs `model` (put in eval mode here, restored to its previous mode after)
+ * over every batch of `loader`'s epoch 0. Categories are class indices.
+ */
+export async function evaluateDetector(model: Darknet, loader: DataLoader, o: EvalOptions = {}): Promise<EvalResult> {
+  const t0 = Date.now();
+  const wasTraining = model.training;
+  model.eval();
+  const detections: Detection[] = [];
+  const groundTruth: GroundTruth[] = [];
+  const kept: KeptImage[] = [];
+  const imageIds: string[] = [];
+  try {
+    for await (const batch of loader.epoch(0)) {
+      try {
+        const S = batch.size;
+        const rows = torch.tidy(() =>
+          torch.noGrad(() => {
+            const decoded = model.predict(batch.images);
+            const out = nonMaxSuppression(decoded, { confThreshold: o.conf ?? 0.001, iouThreshold: o.iou ?? 0.6 });
+            return out.map((t) => t.dataSync() as Float32Array);
+          }),
+        );
+        const labels = batch.labels.dataSync() as Float32Array;
+        for (let k = 0; k < labels.length; k += 6) {
+          const [b, x, y, w, h, c] = labels.subarray(k, k + 6);
+          groundTruth.push({ imageId: batch.imageIds[b], box: [(x - w / 2) * S, (y - h / 2) * S, (x + w / 2) * S, (y + h / 2) * S], category: c });
+        }
+        rows.forEach((r, b) => {
+          const id = batch.imageIds[b];
+          imageIds.push(id);
+          const mine: Detection[] = [];
+          for (let k = 0; k < r.length; k += 6) {
+            const box = [r[k], r[k + 1], r[k + 2], r[k + 3]].map((v) => Math.min(S, Math.max(0, v)));
+            mine.push({ imageId: id, box, score: r[k + 4], category: r[k + 5] });
+          }
+          detections.push(...mine);
+          if (kept.length < (o.keepImages ?? 0)) {
+            const img = torch.tidy(() => toHwc(batch.images.select(0, b)));
+            kept.push({ imageId: id, data: img, width: S, height: S, detections: mine });
+          }
+        });
+      } finally {
+        batch.dispose();
+      }
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  const voc = evaluateVoc(groundTruth, detections, { iouThreshold: 0.5 });
+  const coco = evaluateCoco(groundTruth, detections, { imageIds });
+  const map50 = Number.isFinite(voc.map) ? voc.map : 0;
+  const map = Number.isFinite(coco.stats.AP) && coco.stats.AP >= 0 ? coco.stats.AP : 0;
+  return { map50, map, voc, coco, detections, groundTruth, images: imageIds.length, kept, seconds: (Date.now() - t0) / 1000 };
+}

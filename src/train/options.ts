@@ -1,0 +1,132 @@
+// What a training run takes: one plain-JSON options object (saved in every
+// checkpoint), its defaults, and the series' experiment as a preset.
+import type { BboxLoss, ObjTarget, AssignRule } from '../yolo/index.js';
+import type { LrScheduleSpec } from './lr_schedule.js';
+
+export interface TrainOptions {
+  /** darknet .cfg path. */
+  cfg: string;
+  /** Dataset spec for openDataset (.yaml, .data, COCO .json, VOC folder, `shapes:N`). */
+  data: string;
+  /** Validation dataset spec; default: the data spec's 'val' split, or the training set when there is none. */
+  valData?: string;
+  /** Evaluate on the training set even when a validation split exists (the series). */
+  evalOnTrain?: boolean;
+  /** Start from darknet .weights (all layers). */
+  weights?: string;
+  /** Start from darknet .weights up to layer `cutoff` (a backbone such as darknet53.conv.74). */
+  backbone?: string;
+  cutoff?: number;
+  epochs: number;
+  batchSize: number;
+  /** Gradients are accumulated over ceil(nominalBatchSize / batchSize) batches; default: batchSize (no accumulation). */
+  nominalBatchSize?: number;
+  imgSize: number;
+  optimizer: 'adam' | 'sgd';
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  /** LR schedule; its iteration is the optimizer step. Default: the series' warm-up then cosine back to lr0. */
+  lr0: number;
+  peakLr: number;
+  warmupIters: number;
+  schedule?: 'series' | 'cosine' | 'constant' | 'darknet';
+  /** Gradient clipping by global L2 norm (0 = off). */
+  clipGradNorm: number;
+  /** EMA of the weights (evaluated and saved beside the model); 0 = off, else the decay. */
+  ema: number;
+  bboxLoss: BboxLoss;
+  objTarget: ObjTarget;
+  assign: AssignRule;
+  ignoreThresh?: number | null;
+  augment: boolean;
+  maxSamples: number;
+  maxValSamples: number;
+  evalInterval: number;
+  /** NMS confidence threshold and IoU for evaluation. */
+  evalConf: number;
+  evalIou: number;
+  workers: number;
+  seed: number;
+  /** Run folder = project/name; default runs/train/exp. */
+  project: string;
+  name: string;
+  /** Drawn detections of this many validation images saved at the end. */
+  saveImages: number;
+  /** Shapes datasets: generated image size (default imgSize). */
+  shapesSize?: number;
+  /** Print a progress line per epoch (default true). */
+  verbose?: boolean;
+}
+
+export const DEFAULT_TRAIN: Omit<TrainOptions, 'cfg' | 'data'> = {
+  epochs: 100,
+  batchSize: 16,
+  imgSize: 416,
+  optimizer: 'adam',
+  momentum: 0.9,
+  nesterov: false,
+  weightDecay: 5e-4,
+  lr0: 1e-4,
+  peakLr: 1e-3,
+  warmupIters: 500,
+  schedule: 'series',
+  clipGradNorm: 0,
+  ema: 0,
+  bboxLoss: 'ciou',
+  objTarget: 'iou',
+  assign: 'ratio',
+  ignoreThresh: null,
+  augment: true,
+  maxSamples: 0,
+  maxValSamples: 0,
+  evalInterval: 1,
+  evalConf: 0.001,
+  evalIou: 0.6,
+  workers: 0,
+  seed: 0,
+  project: 'runs/train',
+  name: 'exp',
+  saveImages: 0,
+};
+
+/**
+ * The series' experiment: Adam, lr0 1e-4 warming to 8e-4 over 4,000
+ * iterations, weight decay 1e-4, 150 epochs, batch 4 at 416, no
+ * augmentation, the first 100 images, mAP on the training set with conf 0.3,
+ * NMS IoU 0.5 (mAP IoU 0.5 is the VOC rule used for map50).
+ */
+export const SERIES_PRESET: Partial<TrainOptions> = {
+  optimizer: 'adam',
+  lr0: 1e-4,
+  peakLr: 8e-4,
+  warmupIters: 4000,
+  schedule: 'series',
+  weightDecay: 1e-4,
+  epochs: 150,
+  batchSize: 4,
+  imgSize: 416,
+  augment: false,
+  maxSamples: 100,
+  evalOnTrain: true,
+  evalConf: 0.3,
+  evalIou: 0.5,
+  bboxLoss: 'mse',
+  objTarget: '1',
+  assign: 'ratio',
+};
+
+/** The LR schedule of a run with `itersPerEpoch` optimizer steps per epoch. */
+export function scheduleFor(o: TrainOptions, itersPerEpoch: number): LrScheduleSpec {
+  const total = Math.max(1, o.epochs * itersPerEpoch);
+  switch (o.schedule ?? 'series') {
+    case 'series':
+      return { kind: 'series', lr0: o.lr0, peakLr: o.peakLr, warmupIters: Math.min(o.warmupIters, total), totalIters: total };
+    case 'cosine':
+      return { kind: 'cosine', lr: o.peakLr, warmupIters: Math.min(o.warmupIters, total), totalIters: total, warmupStartLr: o.lr0, finalLr: o.lr0 };
+    case 'constant':
+      return { kind: 'constant', lr: o.peakLr };
+    case 'darknet':
+      return { kind: 'darknet', learningRate: o.peakLr, burnIn: o.warmupIters, policy: 'steps', steps: [Math.round(total * 0.8), Math.round(total * 0.9)], scales: [0.1, 0.1] };
+  }
+}
