@@ -5,11 +5,14 @@ import { runDemo } from './demo.js';
 import { runDetect } from './detect.js';
 import { UsageError } from './args.js';
 import { runSummary } from './summary.js';
+import { runMainJob, runTrain } from './train.js';
 import { runDataCheck } from '../data/check_command.js';
 
 type Command = { summary: string; run: (args: string[]) => number | Promise<number> };
 
 const COMMANDS: Record<string, Command> = {
+  shapes: { summary: 'the main job: train a small YOLOv3-tiny-style model on generated shapes, report mAP on held-out ones', run: runMainJob },
+  train: { summary: 'train a darknet cfg on a dataset (--preset series for the series settings)', run: runTrain },
   demo: { summary: 'train a small conv net on generated data and print the falling loss', run: runDemo },
   detect: { summary: 'detect objects in images with a darknet cfg and weights', run: runDetect },
   summary: { summary: "print a cfg's layers, parameters and GFLOPs, as darknet does", run: runSummary },
@@ -19,7 +22,7 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
-const DEFAULT = 'demo';
+const DEFAULT = 'shapes';
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);

@@ -1,0 +1,114 @@
+// `yolov3 train`: trains a darknet cfg on a dataset (see src/train). With
+// no --cfg/--data it trains the built-in small model on generated Shapes.
+import * as torch from '../torch/index.js';
+import { train, type TrainResult } from '../train/trainer.js';
+import { SERIES_PRESET, type TrainOptions } from '../train/options.js';
+import { shapesPreset } from '../train/presets.js';
+import { formatHelp, parseArgs, UsageError, type Specs } from './args.js';
+
+const SPECS = {
+  cfg: { type: 'string', help: 'darknet .cfg' },
+  data: { type: 'string', help: 'dataset: .yaml, .data, COCO .json, VOC folder, or shapes:N' },
+  'val-data': { type: 'string', help: "evaluation dataset (default: the data's validation split, else the training set)" },
+  'eval-on-train': { type: 'boolean', help: 'evaluate on the training set (the series)' },
+  weights: { type: 'string', help: 'start from darknet .weights' },
+  backbone: { type: 'string', help: 'start from darknet .weights up to --cutoff (e.g. darknet53.conv.74)' },
+  cutoff: { type: 'number', integer: true, default: 74, help: 'layers loaded from --backbone' },
+  preset: { type: 'string', choices: ['series'], help: "the series' experiment settings (given options override them)" },
+  epochs: { type: 'number', integer: true, help: 'epochs (default 100)' },
+  'batch-size': { type: 'number', integer: true, help: 'images per batch (default 16)' },
+  'nominal-batch-size': { type: 'number', integer: true, help: 'accumulate gradients up to this many images per step' },
+  'img-size': { type: 'number', integer: true, help: 'training size, a multiple of 32 (default 416)' },
+  optimizer: { type: 'string', choices: ['adam', 'sgd'], help: 'optimizer (default adam)' },
+  momentum: { type: 'number', help: 'SGD momentum (default 0.9)' },
+  nesterov: { type: 'boolean', help: 'SGD with Nesterov momentum' },
+  lr0: { type: 'number', help: 'learning rate at iteration 0 and at the end (default 1e-4)' },
+  'peak-lr': { type: 'number', help: 'learning rate after warm-up (default 1e-3)' },
+  'warmup-iters': { type: 'number', integer: true, help: 'warm-up optimizer steps (default 500)' },
+  schedule: { type: 'string', choices: ['series', 'cosine', 'constant', 'darknet'], help: 'LR schedule (default series: warm-up then cosine to lr0)' },
+  'weight-decay': { type: 'number', help: 'L2 weight decay of conv weights; none on BN and biases (default 5e-4)' },
+  'clip-grad': { type: 'number', help: 'clip gradients to this global L2 norm (default off)' },
+  ema: { type: 'number', help: 'EMA decay of the weights, e.g. 0.9999 (default off)' },
+  'bbox-loss': { type: 'string', choices: ['mse', 'iou', 'giou', 'ciou'], help: 'box loss (default ciou)' },
+  'obj-target': { type: 'string', choices: ['1', 'iou'], help: 'objectness target (default iou)' },
+  assign: { type: 'string', choices: ['ratio', 'best-iou'], help: 'anchor assignment (default ratio)' },
+  'ignore-thresh': { type: 'number', help: "darknet's ignore_thresh (default off)" },
+  augment: { type: 'boolean', help: 'augmentation (default on; --no-augment turns it off)' },
+  'max-samples': { type: 'number', integer: true, help: 'train on the first n images only' },
+  'max-val-samples': { type: 'number', integer: true, help: 'evaluate on the first n images only' },
+  'eval-interval': { type: 'number', integer: true, help: 'evaluate every n epochs (default 1)' },
+  'eval-conf': { type: 'number', help: 'NMS confidence threshold for evaluation (default 0.001)' },
+  'eval-iou': { type: 'number', help: 'NMS IoU threshold for evaluation (default 0.6)' },
+  'save-images': { type: 'number', integer: true, help: 'save this many evaluation images with detections drawn at the end' },
+  workers: { type: 'number', integer: true, help: 'data loader threads (default 0: in process)' },
+  seed: { type: 'number', integer: true, help: 'random seed (default 0)' },
+  project: { type: 'string', help: 'runs folder (default runs/train)' },
+  name: { type: 'string', help: 'run name inside --project (default exp; exp2, ... when taken)' },
+  resume: { type: 'string', help: 'continue a run from its weights/last.safetensors (other options ignored except --epochs)' },
+} satisfies Specs;
+
+const USAGE = 'usage: yolov3 train --cfg C --data D [options] | yolov3 train --resume RUN/weights/last.safetensors';
+
+function pick(args: Record<string, unknown>): Partial<TrainOptions> {
+  const map: [keyof typeof SPECS, keyof TrainOptions][] = [
+    ['cfg', 'cfg'], ['data', 'data'], ['val-data', 'valData'], ['eval-on-train', 'evalOnTrain'], ['weights', 'weights'], ['backbone', 'backbone'], ['cutoff', 'cutoff'],
+    ['epochs', 'epochs'], ['batch-size', 'batchSize'], ['nominal-batch-size', 'nominalBatchSize'], ['img-size', 'imgSize'], ['optimizer', 'optimizer'],
+    ['momentum', 'momentum'], ['nesterov', 'nesterov'], ['lr0', 'lr0'], ['peak-lr', 'peakLr'], ['warmup-iters', 'warmupIters'], ['schedule', 'schedule'],
+    ['weight-decay', 'weightDecay'], ['clip-grad', 'clipGradNorm'], ['ema', 'ema'], ['bbox-loss', 'bboxLoss'], ['obj-target', 'objTarget'], ['assign', 'assign'],
+    ['ignore-thresh', 'ignoreThresh'], ['augment', 'augment'], ['max-samples', 'maxSamples'], ['max-val-samples', 'maxValSamples'], ['eval-interval', 'evalInterval'],
+    ['eval-conf', 'evalConf'], ['eval-iou', 'evalIou'], ['save-images', 'saveImages'], ['workers', 'workers'], ['seed', 'seed'], ['project', 'project'], ['name', 'name'],
+  ];
+  const out: Record<string, unknown> = {};
+  for (const [flag, key] of map) if (args[flag] !== undefined) out[key] = args[flag];
+  return out as Partial<TrainOptions>;
+}
+
+export function printSummary(r: TrainResult): void {
+  const e = r.lastEval;
+  console.log(`\n${r.interrupted ? 'interrupted' : 'done'}: ${r.epochs} epochs, ${r.iteration} iterations in ${r.seconds.toFixed(1)} s; run folder ${r.paths.dir}`);
+  if (e) console.log(`last evaluation on ${e.images} images: mAP@0.5 ${e.map50.toFixed(4)} (VOC rule), mAP@0.5:0.95 ${e.map.toFixed(4)} (COCO rule); best mAP@0.5 ${r.bestMap50.toFixed(4)}`);
+}
+
+export async function runTrain(argv: string[]): Promise<number> {
+  const args = parseArgs('yolov3 train', SPECS, argv);
+  if (args.help) {
+    console.log(formatHelp(USAGE, SPECS));
+    return 0;
+  }
+  let r: TrainResult;
+  if (args.resume) {
+    r = await train({ resume: args.resume, epochs: args.epochs });
+  } else {
+    const given = pick(args);
+    if (!given.cfg || !given.data) throw new UsageError('yolov3 train: --cfg and --data are required (or --resume); see --help');
+    const preset = args.preset === 'series' ? SERIES_PRESET : {};
+    r = await train({ ...preset, ...given, cfg: given.cfg, data: given.data });
+  }
+  printSummary(r);
+  if (torch.memory().tensors !== 0) console.error(`note: ${torch.memory().tensors} tensors still alive at exit`);
+  return r.interrupted ? 130 : 0;
+}
+
+const MAIN_SPECS = {
+  epochs: { type: 'number', integer: true, help: 'epochs (default 12)' },
+  images: { type: 'number', integer: true, help: 'generated training images (default 800)' },
+  workers: { type: 'number', integer: true, help: 'data loader threads (default 0)' },
+  project: { type: 'string', help: 'runs folder (default runs/train)' },
+  name: { type: 'string', help: 'run name (default shapes)' },
+} satisfies Specs;
+
+/** The main job (`yolov3` with no arguments): see src/train/presets.ts. */
+export async function runMainJob(argv: string[]): Promise<number> {
+  const args = parseArgs('yolov3 shapes', MAIN_SPECS, argv);
+  if (args.help) {
+    console.log(formatHelp('usage: yolov3 shapes [options]   (the default command)', MAIN_SPECS));
+    return 0;
+  }
+  const preset = shapesPreset();
+  const o = { ...preset, ...(args.images ? { data: `shapes:${args.images}` } : {}), ...pick(args) };
+  console.log(`main job: ${o.cfg} on ${o.data} at ${o.imgSize} px, ${o.epochs} epochs; mAP on held-out generated shapes`);
+  const r = await train(o);
+  printSummary(r);
+  console.log(`detections drawn in ${r.paths.detections}; curves ${r.paths.curves}; TensorBoard: tensorboard --logdir ${r.paths.dir}`);
+  return r.interrupted ? 130 : 0;
+}

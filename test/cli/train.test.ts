@@ -1,0 +1,42 @@
+// `yolov3 train` end to end on a tiny Shapes set, its resume, and the
+// default command's help.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../support/references.js';
+
+const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+const CFG = join(REPO_ROOT, 'cfg', 'shapes-tiny.cfg');
+const run = (args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, YOLO_NUM_THREADS: '2' } });
+
+test('yolov3 train runs, evaluates, writes a run folder; --resume continues it', (t) => {
+  const project = mkdtempSync(join(tmpdir(), 'yolo-cli-train-'));
+  t.after(() => rmSync(project, { recursive: true, force: true }));
+  const common = ['--cfg', CFG, '--data', 'shapes:8', '--img-size', '64', '--batch-size', '4', '--no-augment', '--project', project, '--name', 'run', '--save-images', '1'];
+  const r = run(['train', ...common, '--epochs', '1']);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /epoch 1\/1: loss [\d.]+ .* mAP@0\.5 [\d.]+ mAP@0\.5:0\.95 [\d.]+/);
+  assert.match(r.stdout, /done: 1 epochs, 2 iterations/);
+  const last = join(project, 'run', 'weights', 'last.safetensors');
+  assert.ok(existsSync(last));
+  assert.ok(existsSync(join(project, 'run', 'results.csv')));
+  const again = run(['train', '--resume', last, '--epochs', '2']);
+  assert.equal(again.status, 0, again.stderr + again.stdout);
+  assert.match(again.stdout, /resuming .* at epoch 2\/2 \(iteration 2\)/);
+  assert.match(again.stdout, /done: 2 epochs, 4 iterations/);
+});
+
+test('yolov3 train: usage errors and help', () => {
+  const missing = run(['train', '--epochs', '1']);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /--cfg and --data are required/);
+  const help = run(['train', '--help']);
+  assert.equal(help.status, 0);
+  for (const flag of ['--bbox-loss', '--obj-target', '--assign', '--preset', '--resume', '--eval-interval', '--peak-lr']) assert.ok(help.stdout.includes(flag), flag);
+  const main = run(['--help']);
+  assert.match(main.stdout, /With no command, runs 'shapes'/);
+  assert.match(run(['shapes', '--help']).stdout, /the default command/);
+});
