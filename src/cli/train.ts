@@ -28,6 +28,7 @@ const SPECS = {
   schedule: { type: 'string', choices: ['series', 'cosine', 'constant', 'darknet'], help: 'LR schedule (default series: warm-up then cosine to lr0)' },
   'weight-decay': { type: 'number', help: 'L2 weight decay of conv weights; none on BN and biases (default 5e-4)' },
   'clip-grad': { type: 'number', help: 'clip gradients to this global L2 norm (default off)' },
+  'bn-momentum': { type: 'number', help: "BatchNorm momentum while training (default 0.1; darknet's 0.01 lags in short runs)" },
   ema: { type: 'number', help: 'EMA decay of the weights, e.g. 0.9999 (default off)' },
   'bbox-loss': { type: 'string', choices: ['mse', 'iou', 'giou', 'ciou'], help: 'box loss (default ciou)' },
   'obj-target': { type: 'string', choices: ['1', 'iou'], help: 'objectness target (default iou)' },
@@ -54,7 +55,7 @@ function pick(args: Record<string, unknown>): Partial<TrainOptions> {
     ['cfg', 'cfg'], ['data', 'data'], ['val-data', 'valData'], ['eval-on-train', 'evalOnTrain'], ['weights', 'weights'], ['backbone', 'backbone'], ['cutoff', 'cutoff'],
     ['epochs', 'epochs'], ['batch-size', 'batchSize'], ['nominal-batch-size', 'nominalBatchSize'], ['img-size', 'imgSize'], ['optimizer', 'optimizer'],
     ['momentum', 'momentum'], ['nesterov', 'nesterov'], ['lr0', 'lr0'], ['peak-lr', 'peakLr'], ['warmup-iters', 'warmupIters'], ['schedule', 'schedule'],
-    ['weight-decay', 'weightDecay'], ['clip-grad', 'clipGradNorm'], ['ema', 'ema'], ['bbox-loss', 'bboxLoss'], ['obj-target', 'objTarget'], ['assign', 'assign'],
+    ['weight-decay', 'weightDecay'], ['clip-grad', 'clipGradNorm'], ['bn-momentum', 'bnMomentum'], ['ema', 'ema'], ['bbox-loss', 'bboxLoss'], ['obj-target', 'objTarget'], ['assign', 'assign'],
     ['ignore-thresh', 'ignoreThresh'], ['augment', 'augment'], ['max-samples', 'maxSamples'], ['max-val-samples', 'maxValSamples'], ['eval-interval', 'evalInterval'],
     ['eval-conf', 'evalConf'], ['eval-iou', 'evalIou'], ['save-images', 'saveImages'], ['workers', 'workers'], ['seed', 'seed'], ['project', 'project'], ['name', 'name'],
   ];
@@ -90,7 +91,7 @@ export async function runTrain(argv: string[]): Promise<number> {
 }
 
 const MAIN_SPECS = {
-  epochs: { type: 'number', integer: true, help: 'epochs (default 12)' },
+  epochs: { type: 'number', integer: true, help: 'epochs (default 10)' },
   images: { type: 'number', integer: true, help: 'generated training images (default 800)' },
   workers: { type: 'number', integer: true, help: 'data loader threads (default 0)' },
   project: { type: 'string', help: 'runs folder (default runs/train)' },

@@ -33,6 +33,8 @@ export interface TrainOptions {
   schedule?: 'series' | 'cosine' | 'constant' | 'darknet';
   /** Gradient clipping by global L2 norm (0 = off). */
   clipGradNorm: number;
+  /** BatchNorm momentum while training (default 0.1, PyTorch's; darknet's own is 0.01). */
+  bnMomentum?: number;
   /** EMA of the weights (evaluated and saved beside the model); 0 = off, else the decay. */
   ema: number;
   bboxLoss: BboxLoss;

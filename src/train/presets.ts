@@ -18,7 +18,7 @@ export function shapesPreset(): Partial<TrainOptions> & Pick<TrainOptions, 'cfg'
     data: 'shapes:800',
     imgSize: 256,
     batchSize: 16,
-    epochs: 12,
+    epochs: 10,
     augment: false,
     optimizer: 'adam',
     lr0: 1e-4,

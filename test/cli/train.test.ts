@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/references.js';
@@ -12,7 +12,7 @@ const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const CFG = join(REPO_ROOT, 'cfg', 'shapes-tiny.cfg');
 const run = (args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, YOLO_NUM_THREADS: '2' } });
 
-test('yolov3 train runs, evaluates, writes a run folder; --resume continues it', (t) => {
+test('yolov3 train runs, evaluates, writes a run folder; --resume continues it; yolov3 val reads its checkpoint', (t) => {
   const project = mkdtempSync(join(tmpdir(), 'yolo-cli-train-'));
   t.after(() => rmSync(project, { recursive: true, force: true }));
   const common = ['--cfg', CFG, '--data', 'shapes:8', '--img-size', '64', '--batch-size', '4', '--no-augment', '--project', project, '--name', 'run', '--save-images', '1'];
@@ -23,6 +23,14 @@ test('yolov3 train runs, evaluates, writes a run folder; --resume continues it',
   const last = join(project, 'run', 'weights', 'last.safetensors');
   assert.ok(existsSync(last));
   assert.ok(existsSync(join(project, 'run', 'results.csv')));
+  const metrics = join(project, 'metrics.json'), dets = join(project, 'dets.json');
+  const v = run(['val', '--cfg', CFG, '--weights', last, '--data', 'shapes:4', '--img-size', '64', '--metrics-json', metrics, '--save-json', dets]);
+  assert.equal(v.status, 0, v.stderr + v.stdout);
+  assert.match(v.stdout, /Average Precision {2}\(AP\) @\[ IoU=0\.50:0\.95 \| area= {3}all \| maxDets=100 \] = [\d.-]+/);
+  assert.match(v.stdout, /circle +[\d.-]+/);
+  const m = JSON.parse(readFileSync(metrics, 'utf8'));
+  assert.deepEqual(Object.keys(m), ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'mAP50_voc']);
+  assert.ok(Array.isArray(JSON.parse(readFileSync(dets, 'utf8'))));
   const again = run(['train', '--resume', last, '--epochs', '2']);
   assert.equal(again.status, 0, again.stderr + again.stdout);
   assert.match(again.stdout, /resuming .* at epoch 2\/2 \(iteration 2\)/);
