@@ -2,19 +2,17 @@
 // image as the input tensor, and runners for the C darknet (libdarknet.so
 // through a small C program compiled here) and OpenCV's darknet importer.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import sharp from 'sharp';
 import * as torch from '../../src/torch/index.js';
 import type { Darknet } from '../../src/darknet/index.js';
-import { skipOrFail, runPython, hasPython } from '../support/references.js';
+import { runPython, hasPython } from '../support/references.js';
+import { compileDarknetProgram } from '../support/c_program.js';
 
-export const DARKNET_DIR = '/usr/lib/darknet';
 
-/** Writes the C program's source and compiles it once per process. */
-let runner: string | null | undefined;
 const RUNNER_C = String.raw`
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,20 +48,9 @@ export function tmpDir(): string {
   return mkdtempSync(join(tmpdir(), 'yolov3-darknet-'));
 }
 
-/** Path of the compiled runner, or null after skipping (no darknet or no cc). */
+/** Path of the compiled runner (once per process), or null after skipping when darknet is absent. */
 export function darknetRunner(t: TestContext): string | null {
-  if (runner === undefined) {
-    runner = null;
-    if (existsSync(join(DARKNET_DIR, 'libdarknet.so')) && existsSync(join(DARKNET_DIR, 'include', 'darknet.h'))) {
-      const dir = tmpDir();
-      writeFileSync(join(dir, 'run.c'), RUNNER_C);
-      const r = spawnSync('cc', ['-O1', `-I${DARKNET_DIR}/include`, join(dir, 'run.c'), `-L${DARKNET_DIR}`, '-ldarknet', `-Wl,-rpath,${DARKNET_DIR}`, '-o', join(dir, 'run')], { encoding: 'utf8' });
-      if (r.status === 0) runner = join(dir, 'run');
-      else console.error(r.stderr);
-    }
-  }
-  if (runner === null) skipOrFail(t, 'C darknet not usable (apt-get install darknet; needs cc)');
-  return runner;
+  return compileDarknetProgram(t, 'run_layers', RUNNER_C);
 }
 
 /** Runs the C darknet; returns the outputs of the given layers as float arrays. */
