@@ -1,5 +1,7 @@
 // `yolov3 train`: trains a darknet cfg on a dataset (see src/train). With
 // no --cfg/--data it trains the built-in small model on generated Shapes.
+// Ctrl-C saves `last` (resumable mid-epoch) and exits with 130, as shells
+// report a SIGINT, so scripts can tell an interrupted run from a finished one.
 import * as torch from '../torch/index.js';
 import { train, type TrainResult } from '../train/trainer.js';
 import { SERIES_PRESET, type TrainOptions } from '../train/options.js';
@@ -43,9 +45,10 @@ const SPECS = {
   'save-images': { type: 'number', integer: true, help: 'save this many evaluation images with detections drawn at the end' },
   workers: { type: 'number', integer: true, help: 'data loader threads (default 0: in process)' },
   seed: { type: 'number', integer: true, help: 'random seed (default 0)' },
+  device: { type: 'string', help: "cpu (default), cuda or cuda:N; also applies to --resume" },
   project: { type: 'string', help: 'runs folder (default runs/train)' },
   name: { type: 'string', help: 'run name inside --project (default exp; exp2, ... when taken)' },
-  resume: { type: 'string', help: 'continue a run from its weights/last.safetensors (other options ignored except --epochs)' },
+  resume: { type: 'string', help: 'continue a run from its weights/last.safetensors, also after Ctrl-C mid-epoch (other options ignored except --epochs, --device)' },
 } satisfies Specs;
 
 const USAGE = 'usage: yolov3 train --cfg C --data D [options] | yolov3 train --resume RUN/weights/last.safetensors';
@@ -57,7 +60,7 @@ function pick(args: Record<string, unknown>): Partial<TrainOptions> {
     ['momentum', 'momentum'], ['nesterov', 'nesterov'], ['lr0', 'lr0'], ['peak-lr', 'peakLr'], ['warmup-iters', 'warmupIters'], ['schedule', 'schedule'],
     ['weight-decay', 'weightDecay'], ['clip-grad', 'clipGradNorm'], ['bn-momentum', 'bnMomentum'], ['ema', 'ema'], ['bbox-loss', 'bboxLoss'], ['obj-target', 'objTarget'], ['assign', 'assign'],
     ['ignore-thresh', 'ignoreThresh'], ['augment', 'augment'], ['max-samples', 'maxSamples'], ['max-val-samples', 'maxValSamples'], ['eval-interval', 'evalInterval'],
-    ['eval-conf', 'evalConf'], ['eval-iou', 'evalIou'], ['save-images', 'saveImages'], ['workers', 'workers'], ['seed', 'seed'], ['project', 'project'], ['name', 'name'],
+    ['eval-conf', 'evalConf'], ['eval-iou', 'evalIou'], ['save-images', 'saveImages'], ['workers', 'workers'], ['seed', 'seed'], ['device', 'device'], ['project', 'project'], ['name', 'name'],
   ];
   const out: Record<string, unknown> = {};
   for (const [flag, key] of map) if (args[flag] !== undefined) out[key] = args[flag];
@@ -78,7 +81,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   }
   let r: TrainResult;
   if (args.resume) {
-    r = await train({ resume: args.resume, epochs: args.epochs });
+    r = await train({ resume: args.resume, epochs: args.epochs, device: args.device });
   } else {
     const given = pick(args);
     if (!given.cfg || !given.data) throw new UsageError('yolov3 train: --cfg and --data are required (or --resume); see --help');

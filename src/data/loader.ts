@@ -84,8 +84,12 @@ export class DataLoader {
     return idx;
   }
 
-  /** Yields the batches of one epoch; the caller disposes each batch. */
-  async *epoch(epoch = 0): AsyncGenerator<Batch> {
+  /**
+   * Yields the batches of one epoch; the caller disposes each batch.
+   * `fromBatch` starts at that batch without preparing the ones before it
+   * (a run resumed mid-epoch); what follows is the same as a full epoch's.
+   */
+  async *epoch(epoch = 0, o: { fromBatch?: number } = {}): AsyncGenerator<Batch> {
     const order = this.order(epoch).filter((i) => !this.bad.has(i));
     const bs = this.options.batchSize;
     const nb = this.options.dropLast ? Math.floor(order.length / bs) : Math.ceil(order.length / bs);
@@ -100,7 +104,9 @@ export class DataLoader {
       }));
       scheduled[b] = Promise.all(tasks);
     };
-    for (let b = 0; b < nb; b++) {
+    const from = o.fromBatch ?? 0;
+    if (!Number.isInteger(from) || from < 0) throw new Error(`DataLoader.epoch: fromBatch must be a whole number >= 0, got ${from}`);
+    for (let b = from; b < nb; b++) {
       for (let a = b; a < Math.min(nb, b + 1 + this.options.prefetch); a++) if (!scheduled[a]) schedule(a);
       const ready = (await scheduled[b]).filter((s): s is PreparedSample => s !== null);
       delete scheduled[b];

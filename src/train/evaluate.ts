@@ -57,13 +57,14 @@ export async function evaluateDetector(model: Darknet, loader: DataLoader, o: Ev
   const groundTruth: GroundTruth[] = [];
   const kept: KeptImage[] = [];
   const imageIds: string[] = [];
+  const device = (model.parameters()[0]?.device ?? 'cpu') as torch.Device; // batches go where the model is
   try {
     for await (const batch of loader.epoch(0)) {
       try {
         const S = batch.size;
         const rows = torch.tidy(() =>
           torch.noGrad(() => {
-            const decoded = model.predict(batch.images);
+            const decoded = model.predict(device === 'cpu' ? batch.images : batch.images.to(device));
             const out = nonMaxSuppression(decoded, { confThreshold: o.conf ?? 0.001, iouThreshold: o.iou ?? 0.6 });
             return out.map((t) => t.dataSync() as Float32Array);
           }),
@@ -90,6 +91,7 @@ export async function evaluateDetector(model: Darknet, loader: DataLoader, o: Ev
       } finally {
         batch.dispose();
       }
+      await new Promise((resolve) => setImmediate(resolve)); // lets a second Ctrl-C in during a long evaluation
     }
   } finally {
     model.train(wasTraining);

@@ -57,6 +57,8 @@ export interface TrainOptions {
   saveImages: number;
   /** Shapes datasets: generated image size (default imgSize). */
   shapesSize?: number;
+  /** 'cpu' (default), 'cuda' or 'cuda:N'; checked by resolveDevice before the run starts. */
+  device?: string;
   /** Print a progress line per epoch (default true). */
   verbose?: boolean;
 }

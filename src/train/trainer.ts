@@ -12,6 +12,12 @@
 // optimizer step when gradients are pending, so an epoch boundary is a
 // clean state and a resumed run repeats an uninterrupted one exactly
 // (the loader's order and augmentation depend only on seed and epoch).
+//
+// Ctrl-C (see interrupt.ts) stops after the current optimizer step (with
+// accumulation, after the batches that complete it) and saves `last` with
+// extra.resumeBatch = the batches of the next epoch already trained and
+// extra.epochParts = their losses; a resume skips those batches without
+// preparing them and continues exactly where the interrupted run stopped.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as torch from '../torch/index.js';
@@ -29,6 +35,8 @@ import { EventWriter, logEpoch, logIteration, type LossParts } from './tensorboa
 import { DEFAULT_TRAIN, scheduleFor, type TrainOptions } from './options.js';
 import { makeOptimizer, clipGradNorm } from './optimizer.js';
 import { openRunData } from './data.js';
+import { resolveDevice } from './device.js';
+import { TrainingInterrupt, yieldToEventLoop } from './interrupt.js';
 import { evaluateDetector, type EvalResult } from './evaluate.js';
 import { newRunDir, runPaths, type RunPaths } from './run_dir.js';
 import { saveDetectionPngs } from './draw.js';
@@ -44,8 +52,10 @@ export interface IterationInfo {
 
 export interface TrainHooks {
   onIteration?(info: IterationInfo): void;
-  /** Stops (saving `last`) after this many epochs of this call, as an interruption would (tests). */
+  /** Stops (saving `last`) after this many epochs of this call (tests). */
   stopAfterEpochs?: number;
+  /** Interrupts as Ctrl-C does after this many iterations of this call (tests). */
+  interruptAfterIterations?: number;
   /** Log lines (default console.log; verbose false silences). */
   log?(line: string): void;
 }
@@ -85,29 +95,31 @@ export function resolveTrainOptions(o: Partial<TrainOptions> & Pick<TrainOptions
 }
 
 /** Trains from scratch (or weights), or continues `resume` (a last/best checkpoint path). */
-export async function train(input: (Partial<TrainOptions> & Pick<TrainOptions, 'cfg' | 'data'>) | { resume: string; epochs?: number }, hooks: TrainHooks = {}): Promise<TrainResult> {
+export async function train(input: (Partial<TrainOptions> & Pick<TrainOptions, 'cfg' | 'data'>) | { resume: string; epochs?: number; device?: string }, hooks: TrainHooks = {}): Promise<TrainResult> {
   const t0 = Date.now();
   let ck: LoadedCheckpoint | undefined;
   let o: TrainOptions;
-  let paths: RunPaths;
+  let device: torch.Device;
   if ('resume' in input) {
     ck = readCheckpoint(input.resume);
-    const saved = ck.info.options as TrainOptions | undefined;
-    if (!saved || typeof saved.cfg !== 'string') throw new Error(`${input.resume}: checkpoint holds no training options to resume with`);
-    o = { ...saved, ...(input.epochs ? { epochs: input.epochs } : {}) };
-    paths = runPaths(dirname(dirname(input.resume)));
+    try {
+      const saved = ck.info.options as TrainOptions | undefined;
+      if (!saved || typeof saved.cfg !== 'string') throw new Error(`${input.resume}: checkpoint holds no training options to resume with`);
+      // the device may change on resume (another machine); everything else is the run's own
+      o = { ...saved, ...(input.epochs ? { epochs: input.epochs } : {}), ...(input.device ? { device: input.device } : {}) };
+      device = resolveDevice(o.device);
+    } catch (e) {
+      ck.dispose();
+      throw e;
+    }
   } else {
     o = resolveTrainOptions(input);
-    paths = newRunDir(o.project, o.name);
+    device = resolveDevice(o.device); // before the run folder: a bad device leaves nothing behind
   }
+  const paths: RunPaths = 'resume' in input ? runPaths(dirname(dirname(input.resume))) : newRunDir(o.project, o.name);
   const log = hooks.log ?? (o.verbose === false ? () => {} : (s: string) => console.log(s));
   const cleanups: (() => void | Promise<void>)[] = [];
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    log('\ninterrupt: finishing this iteration, saving last (Ctrl-C again to quit at once)');
-  };
+  const interrupt = new TrainingInterrupt(log);
   try {
     if (ck) cleanups.push(() => ck!.dispose());
     torch.manualSeed(o.seed);
@@ -116,7 +128,7 @@ export async function train(input: (Partial<TrainOptions> & Pick<TrainOptions, '
     if (!ck && o.weights) loadWeights(model, o.weights);
     if (!ck && o.backbone) loadWeights(model, o.backbone, { cutoff: o.cutoff ?? 74 });
     setBnMomentum(model, o.bnMomentum ?? 0.1);
-    model.train();
+    model.to(device).train();
     const data = await openRunData(o);
     cleanups.push(() => data.trainLoader.close(), () => data.valLoader.close());
     const classes = model.heads[0].classes;
@@ -130,19 +142,27 @@ export async function train(input: (Partial<TrainOptions> & Pick<TrainOptions, '
     cleanups.push(() => optimizer.disposeState());
     const ema = o.ema > 0 ? new ModelEMA(model, { decay: o.ema }) : undefined;
     if (ema) cleanups.push(() => ema.dispose());
-    const evalModel = ema ? new Darknet(model.cfg) : model;
+    const evalModel = ema ? new Darknet(model.cfg).to(device) : model;
     if (ema) cleanups.push(() => evalModel.dispose());
     let startEpoch = 0, iteration = 0, steps = 0, bestMap50 = -1;
+    let resumeBatch = 0; // batches of startEpoch trained before an interruption
+    let carriedParts: LossParts[] = [];
     if (ck) {
       restoreCheckpoint(ck, { model, optimizer, ema });
       startEpoch = ck.info.epoch + 1;
       iteration = ck.info.iteration;
       steps = Number(ck.info.extra.steps ?? iteration);
       bestMap50 = Number(ck.info.extra.bestMap50 ?? -1);
+      resumeBatch = Number(ck.info.extra.resumeBatch ?? 0);
+      carriedParts = (ck.info.extra.epochParts as LossParts[] | undefined) ?? [];
+      if (!Number.isInteger(resumeBatch) || resumeBatch < 0 || resumeBatch > itersPerEpoch) {
+        throw new Error(`${ck.path}: resumeBatch ${ck.info.extra.resumeBatch} does not fit an epoch of ${itersPerEpoch} batches (was the data or batch size changed?)`);
+      }
       ck.dispose();
       cleanups.shift();
       ck = undefined;
-      log(`resuming ${paths.dir} at epoch ${startEpoch + 1}/${o.epochs} (iteration ${iteration})`);
+      const within = resumeBatch > 0 ? `, batch ${resumeBatch + 1}/${itersPerEpoch}` : '';
+      log(`resuming ${paths.dir} at epoch ${startEpoch + 1}/${o.epochs}${within} (iteration ${iteration})`);
     } else {
       writeFileSync(join(paths.dir, 'options.json'), JSON.stringify(o, null, 2) + '\n');
     }
@@ -160,17 +180,19 @@ export async function train(input: (Partial<TrainOptions> & Pick<TrainOptions, '
       model, optimizer, ema, epoch, iteration, schedule, options: o, classNames: names, extra: { steps, bestMap50, ...extra },
     });
     log(`training ${o.cfg} on ${data.train.origin} (${Math.min(data.train.samples.length, o.maxSamples || Infinity)} images, ${itersPerEpoch} batches of ${o.batchSize}${accumulate > 1 ? `, accumulating ${accumulate}` : ''}), evaluating on ${data.valOrigin}; run folder ${paths.dir}`);
-    process.on('SIGINT', onSigint);
+    interrupt.listen();
     const losses: number[] = [];
     const evals: TrainResult['evals'] = [];
     let lastEval: EvalResult | undefined;
     let epochsThisCall = 0;
-    let lr = lrAt(schedule, steps);
+    let interrupted = false;
+    let lr = lrAt(schedule, Math.max(0, steps - 1)); // the rate of the last step taken, as an uninterrupted run holds it
     for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
       const te = Date.now();
-      const sums: LossParts[] = [];
+      const skip = epoch === startEpoch ? resumeBatch : 0;
+      const sums: LossParts[] = epoch === startEpoch ? [...carriedParts] : [];
       const progress = new Progress(`epoch ${epoch + 1}/${o.epochs}`, itersPerEpoch, 'it', itersPerEpoch + 1);
-      let images = 0, pending = 0, done = 0;
+      let images = 0, pending = 0, done = skip;
       const step = () => {
         lr = lrAt(schedule, steps);
         setLearningRate(optimizer, lr);
@@ -181,11 +203,11 @@ export async function train(input: (Partial<TrainOptions> & Pick<TrainOptions, '
         steps++;
         pending = 0;
       };
-      for await (const batch of data.trainLoader.epoch(epoch)) {
+      for await (const batch of data.trainLoader.epoch(epoch, { fromBatch: skip })) {
         let parts: LossParts;
         try {
           parts = torch.tidy(() => {
-            const heads = model.forwardHeads(batch.images);
+            const heads = model.forwardHeads(device === 'cpu' ? batch.images : batch.images.to(device));
             const r = yoloLoss(heads, batch.labels, scalesFor(batch.size), lossOptions);
             const p = { bbox: r.box.item(), obj: r.obj.item(), cls: r.cls.item(), loss: r.total.item() };
             assertFiniteLoss({ box: p.bbox, obj: p.obj, cls: p.cls, total: p.loss }, batch.imageIds, { epoch, iteration });
@@ -206,13 +228,15 @@ export async function train(input: (Partial<TrainOptions> & Pick<TrainOptions, '
         hooks.onIteration?.({ epoch, iteration, losses: parts, lr, tensors: torch.memory().tensors });
         const rate = images / Math.max(1e-3, (Date.now() - te) / 1000);
         if (o.verbose !== false && !hooks.log) progress.update(done, `loss ${parts.loss.toFixed(3)} (box ${parts.bbox.toFixed(3)} obj ${parts.obj.toFixed(3)} cls ${parts.cls.toFixed(3)}) lr ${lr.toExponential(2)} ${rate.toFixed(1)} img/s`);
-        if (interrupted) break;
+        if (hooks.interruptAfterIterations !== undefined && losses.length >= hooks.interruptAfterIterations && !interrupt.requested) interrupt.request();
+        await yieldToEventLoop(); // lets a SIGINT in
+        if (interrupt.requested && pending === 0) break; // with accumulation, only once the step is taken
       }
-      if (interrupted) {
-        if (pending > 0) step();
-        // the interrupted epoch is redone on resume (its data order restarts); weights and schedule continue
-        saveCheckpoint(checkpointPath(paths.weights, 'last'), state(epoch - 1, { interrupted: true }));
-        log(`saved ${checkpointPath(paths.weights, 'last')} (epoch ${epoch + 1} interrupted at iteration ${iteration})`);
+      if (interrupt.requested) {
+        // also when every batch is done: the resume then runs this epoch's end (evaluation, results row, checkpoints)
+        interrupted = true;
+        saveCheckpoint(checkpointPath(paths.weights, 'last'), state(epoch - 1, { resumeBatch: done, epochParts: sums, interrupted: true }));
+        log(`saved ${checkpointPath(paths.weights, 'last')}: epoch ${epoch + 1} interrupted after batch ${done}/${itersPerEpoch} (iteration ${iteration}); --resume continues from there`);
         break;
       }
       const epochLoss: LossParts = { bbox: mean(sums.map((s) => s.bbox)), obj: mean(sums.map((s) => s.obj)), cls: mean(sums.map((s) => s.cls)), loss: mean(sums.map((s) => s.loss)) };
@@ -234,6 +258,11 @@ export async function train(input: (Partial<TrainOptions> & Pick<TrainOptions, '
       log(`epoch ${epoch + 1}/${o.epochs}: loss ${epochLoss.loss.toFixed(4)} (box ${epochLoss.bbox.toFixed(4)} obj ${epochLoss.obj.toFixed(4)} cls ${epochLoss.cls.toFixed(4)}) lr ${lr.toExponential(2)}` +
         (ev ? ` mAP@0.5 ${ev.map50.toFixed(4)} mAP@0.5:0.95 ${ev.map.toFixed(4)}` : '') + ` [${formatSeconds((Date.now() - te) / 1000)}, total ${formatSeconds((Date.now() - t0) / 1000)}]`);
       epochsThisCall++;
+      if (interrupt.requested && !isLast) { // arrived during the evaluation: this epoch's `last` is the clean state
+        interrupted = true;
+        log(`saved ${checkpointPath(paths.weights, 'last')}: interrupted after epoch ${epoch + 1}; --resume continues with epoch ${epoch + 2}`);
+        break;
+      }
       if (isLast) {
         if (ev && ev.kept.length) await saveDetectionPngs(ev.kept, names, paths.detections);
         break;
@@ -250,7 +279,7 @@ export async function train(input: (Partial<TrainOptions> & Pick<TrainOptions, '
     const epochsDone = startEpoch + epochsThisCall;
     return { paths, epochs: epochsDone, iteration, losses, evals, bestMap50, lastEval, seconds: (Date.now() - t0) / 1000, interrupted };
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.close();
     for (const c of cleanups.reverse()) await c();
   }
 }
