@@ -1,7 +1,8 @@
 // The Detector API: a darknet model plus class names; images in, boxes in
 // original image pixels out. Several images run as one batched forward.
 import * as torch from '../torch/index.js';
-import { Darknet, loadWeights } from '../darknet/index.js';
+import { Darknet } from '../darknet/index.js';
+import { loadModelFile } from '../darknet/checkpoint.js';
 import { nonMaxSuppression } from '../boxes/index.js';
 import { loadImage } from './load_image.js';
 import { prepareInput, toOriginal, type InputGeometry, type ResizeMode, type RgbPixels } from './preprocess.js';
@@ -9,7 +10,7 @@ import { readNames } from './names.js';
 
 export interface DetectorConfig {
   cfg: string;
-  /** darknet .weights; without it the model keeps its random initialisation. */
+  /** darknet .weights or a .safetensors checkpoint (e.g. a training run's last); without it the model keeps its random initialisation. */
   weights?: string;
   /** A .names file or the names themselves; default class0, class1, ... */
   names?: string | string[];
@@ -65,7 +66,7 @@ export class Detector {
     }
     const model = Darknet.fromFile(config.cfg);
     try {
-      if (config.weights) loadWeights(model, config.weights);
+      if (config.weights) loadModelFile(model, config.weights);
       const classes = model.heads[0]?.classes ?? 0;
       const names = typeof config.names === 'string' ? readNames(config.names) : config.names ?? Array.from({ length: classes }, (_, i) => `class${i}`);
       if (names.length !== classes) {
