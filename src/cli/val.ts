@@ -1,12 +1,16 @@
 // `yolov3 val`: evaluates a model on a dataset: the COCO metrics table
 // (pycocotools' twelve numbers), per-class AP, and mAP@0.5 by the VOC rule.
-// Boxes are compared in the network input's pixels (the letterboxed frame).
+// Images go in as `yolov3 detect` feeds them (darknet's letterbox or
+// stretch) and boxes are compared, and saved, in original image pixels.
 import { writeFileSync } from 'node:fs';
 import { Darknet, loadWeights } from '../darknet/index.js';
-import { DataLoader, NO_AUGMENT, openDataset } from '../data/index.js';
+import { openDataset } from '../data/index.js';
+import type { ResizeMode } from '../detect/preprocess.js';
 import { saveCocoResults, type CocoStats } from '../eval/index.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
+import { resolveDevice } from '../train/device.js';
 import { evaluateDetector } from '../train/evaluate.js';
+import { originalFrameBatches } from '../train/eval_inputs.js';
 import { formatHelp, parseArgs, type Specs } from './args.js';
 
 const SPECS = {
@@ -19,6 +23,8 @@ const SPECS = {
   conf: { type: 'number', default: 0.001, help: 'NMS confidence threshold' },
   iou: { type: 'number', default: 0.6, help: 'NMS IoU threshold' },
   'max-samples': { type: 'number', integer: true, default: 0, help: 'evaluate the first n images only' },
+  resize: { type: 'string', default: 'letterbox', choices: ['letterbox', 'stretch'], help: "darknet's resize, as detect: keep aspect ratio with grey padding, or stretch" },
+  device: { type: 'string', default: 'cpu', help: 'cpu, cuda or cuda:N' },
   'save-json': { type: 'string', help: 'write the detections in COCO results format' },
   'metrics-json': { type: 'string', help: 'write {AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, mAP50_voc}' },
 } satisfies Specs;
@@ -44,20 +50,17 @@ export async function runVal(argv: string[]): Promise<number> {
     console.log(formatHelp('usage: yolov3 val --cfg C --weights W --data D [options]', SPECS));
     return 0;
   }
+  const device = resolveDevice(args.device);
   const model = Darknet.fromFile(args.cfg!);
   try {
     if (args.weights!.endsWith('.safetensors')) loadCheckpoint(args.weights!, { model, rng: false });
     else loadWeights(model, args.weights!);
+    model.to(device);
     const size = args['img-size'] ?? model.cfg.net.width;
     const ds = await openDataset(args.data!, { split: args.split as 'train' | 'val' | 'test', size });
-    const loader = new DataLoader(ds, { batchSize: args['batch-size']!, imgSize: size, shuffle: false, augment: NO_AUGMENT, maxSamples: args['max-samples'] });
-    let r;
-    try {
-      r = await evaluateDetector(model, loader, { conf: args.conf, iou: args.iou });
-    } finally {
-      await loader.close();
-    }
-    console.log(`${ds.origin}: ${r.images} images, ${r.groundTruth.length} objects, ${r.detections.length} detections (${r.seconds.toFixed(1)} s)`);
+    const batches = originalFrameBatches(ds, { size, resize: args.resize as ResizeMode, batchSize: args['batch-size']!, maxSamples: args['max-samples'] });
+    const r = await evaluateDetector(model, batches, { conf: args.conf, iou: args.iou });
+    console.log(`${ds.origin}: ${r.images} images (${args.resize} to ${size}), ${r.groundTruth.length} objects, ${r.detections.length} detections (${r.seconds.toFixed(1)} s)`);
     for (const [k, text] of LINES) console.log(` ${text} = ${r.coco.stats[k].toFixed(3)}`);
     console.log(`\n${'class'.padEnd(16)} ${'AP'.padStart(7)} ${'AP50'.padStart(7)} ${'VOC AP50'.padStart(9)}`);
     for (const c of r.coco.perClass) {

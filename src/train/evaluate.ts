@@ -1,7 +1,9 @@
-// Evaluation of a detector on a dataset loader: eval-mode forward, NMS, then
-// mAP@0.5 by the VOC rule (all-point) and COCO mAP@0.5:0.95 (pycocotools'
-// rules) through src/eval. Boxes are compared in network-input pixels (the
-// loader's letterboxed frame), where both detections and labels live.
+// Evaluation of a detector: eval-mode forward, NMS, then mAP@0.5 by the VOC
+// rule (all-point) and COCO mAP@0.5:0.95 (pycocotools' rules) through
+// src/eval. Batches come from a source that says in which frame ground truth
+// lives and how a network-input box maps there: the training loader's
+// letterboxed frame (identity; fast, used while training), or original image
+// pixels through darknet's letterbox/stretch (eval_inputs.ts, `yolov3 val`).
 import * as torch from '../torch/index.js';
 import type { Darknet } from '../darknet/index.js';
 import type { DataLoader } from '../data/index.js';
@@ -17,12 +19,25 @@ export interface EvalOptions {
   keepImages?: number;
 }
 
+/** One batch to evaluate. */
+export interface EvalBatch {
+  /** [B, 3, S, S] network input, 0..1. */
+  images: torch.Tensor;
+  imageIds: string[];
+  /** Ground truth of these images, in the frame detections are reported in. */
+  truth: GroundTruth[];
+  /** Maps image b's box [x1, y1, x2, y2] in network-input pixels to that frame (clipped to the image). */
+  toFrame(box: number[], b: number): number[];
+  dispose(): void;
+}
+
 export interface KeptImage {
   imageId: string;
   /** RGB, HWC, 0..255, the network input. */
   data: Uint8Array;
   width: number;
   height: number;
+  /** In network-input pixels, to draw on `data`. */
   detections: Detection[];
 }
 
@@ -45,12 +60,34 @@ function toHwc(chw: torch.Tensor): Uint8Array {
   return torch.tidy(() => Uint8Array.from(chw.mul(255).round().clamp(0, 255).permute([1, 2, 0]).contiguous().dataSync() as Float32Array));
 }
 
+/** The training loader's batches in its own (letterboxed, square) frame. */
+export async function* loaderEvalBatches(loader: DataLoader): AsyncGenerator<EvalBatch> {
+  for await (const batch of loader.epoch(0)) {
+    const S = batch.size;
+    const truth: GroundTruth[] = [];
+    let labels: Float32Array;
+    try {
+      labels = batch.labels.dataSync() as Float32Array;
+    } catch (e) {
+      batch.dispose();
+      throw e;
+    }
+    for (let k = 0; k < labels.length; k += 6) {
+      const [b, x, y, w, h, c] = labels.subarray(k, k + 6);
+      truth.push({ imageId: batch.imageIds[b], box: [(x - w / 2) * S, (y - h / 2) * S, (x + w / 2) * S, (y + h / 2) * S], category: c });
+    }
+    yield { images: batch.images, imageIds: batch.imageIds, truth, toFrame: (box) => box.map((v) => Math.min(S, Math.max(0, v))), dispose: () => batch.dispose() };
+  }
+}
+
 /**
  * Runs `model` (put in eval mode here, restored to its previous mode after)
- * over every batch of `loader`'s epoch 0. Categories are class indices.
+ * over `batches`; a DataLoader means its epoch 0 in the loader's frame.
+ * Categories are class indices.
  */
-export async function evaluateDetector(model: Darknet, loader: DataLoader, o: EvalOptions = {}): Promise<EvalResult> {
+export async function evaluateDetector(model: Darknet, batches: DataLoader | AsyncIterable<EvalBatch>, o: EvalOptions = {}): Promise<EvalResult> {
   const t0 = Date.now();
+  const source = Symbol.asyncIterator in batches ? batches : loaderEvalBatches(batches);
   const wasTraining = model.training;
   model.eval();
   const detections: Detection[] = [];
@@ -59,9 +96,9 @@ export async function evaluateDetector(model: Darknet, loader: DataLoader, o: Ev
   const imageIds: string[] = [];
   const device = (model.parameters()[0]?.device ?? 'cpu') as torch.Device; // batches go where the model is
   try {
-    for await (const batch of loader.epoch(0)) {
+    for await (const batch of source) {
       try {
-        const S = batch.size;
+        const S = batch.images.shape[2];
         const rows = torch.tidy(() =>
           torch.noGrad(() => {
             const decoded = model.predict(device === 'cpu' ? batch.images : batch.images.to(device));
@@ -69,23 +106,19 @@ export async function evaluateDetector(model: Darknet, loader: DataLoader, o: Ev
             return out.map((t) => t.dataSync() as Float32Array);
           }),
         );
-        const labels = batch.labels.dataSync() as Float32Array;
-        for (let k = 0; k < labels.length; k += 6) {
-          const [b, x, y, w, h, c] = labels.subarray(k, k + 6);
-          groundTruth.push({ imageId: batch.imageIds[b], box: [(x - w / 2) * S, (y - h / 2) * S, (x + w / 2) * S, (y + h / 2) * S], category: c });
-        }
+        groundTruth.push(...batch.truth);
         rows.forEach((r, b) => {
           const id = batch.imageIds[b];
           imageIds.push(id);
-          const mine: Detection[] = [];
+          const inInput: Detection[] = [];
           for (let k = 0; k < r.length; k += 6) {
-            const box = [r[k], r[k + 1], r[k + 2], r[k + 3]].map((v) => Math.min(S, Math.max(0, v)));
-            mine.push({ imageId: id, box, score: r[k + 4], category: r[k + 5] });
+            const box = [r[k], r[k + 1], r[k + 2], r[k + 3]];
+            inInput.push({ imageId: id, box: box.map((v) => Math.min(S, Math.max(0, v))), score: r[k + 4], category: r[k + 5] });
+            detections.push({ imageId: id, box: batch.toFrame(box, b), score: r[k + 4], category: r[k + 5] });
           }
-          detections.push(...mine);
           if (kept.length < (o.keepImages ?? 0)) {
             const img = torch.tidy(() => toHwc(batch.images.select(0, b)));
-            kept.push({ imageId: id, data: img, width: S, height: S, detections: mine });
+            kept.push({ imageId: id, data: img, width: S, height: S, detections: inInput });
           }
         });
       } finally {
