@@ -3,11 +3,11 @@
 // Images go in as `yolov3 detect` feeds them (darknet's letterbox or
 // stretch) and boxes are compared, and saved, in original image pixels.
 import { writeFileSync } from 'node:fs';
-import { Darknet, loadWeights } from '../darknet/index.js';
+import { Darknet } from '../darknet/index.js';
+import { loadModelFile } from '../darknet/checkpoint.js';
 import { openDataset } from '../data/index.js';
 import type { ResizeMode } from '../detect/preprocess.js';
 import { saveCocoResults, type CocoStats } from '../eval/index.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
 import { resolveDevice } from '../train/device.js';
 import { evaluateDetector } from '../train/evaluate.js';
 import { originalFrameBatches } from '../train/eval_inputs.js';
@@ -53,8 +53,7 @@ export async function runVal(argv: string[]): Promise<number> {
   const device = resolveDevice(args.device);
   const model = Darknet.fromFile(args.cfg!);
   try {
-    if (args.weights!.endsWith('.safetensors')) loadCheckpoint(args.weights!, { model, rng: false });
-    else loadWeights(model, args.weights!);
+    loadModelFile(model, args.weights!); // .weights, or a .safetensors checkpoint (a training run's too)
     model.to(device);
     const size = args['img-size'] ?? model.cfg.net.width;
     const ds = await openDataset(args.data!, { split: args.split as 'train' | 'val' | 'test', size });
