@@ -12,11 +12,16 @@ type Tensor = torch.Tensor;
 /** darknet's epsilon, added to the standard deviation. */
 export const DARKNET_BN_EPS = 1e-6;
 
-export function activate(x: Tensor, a: Activation): Tensor {
+/**
+ * `inPlace`: the caller owns x and nothing else reads it. Leaky ReLU then
+ * overwrites x even with autograd on (its gradient needs only the sign of its
+ * output, and no earlier layer's backward needs x), as PyTorch's
+ * LeakyReLU(inplace=True): one activation buffer less per layer in training.
+ */
+export function activate(x: Tensor, a: Activation, inPlace = !torch.isGradEnabled()): Tensor {
   switch (a) {
     case 'linear': return x;
-    // in place when nothing needs the pre-activation values for a gradient
-    case 'leaky': return torch.isGradEnabled() ? torch.F.leakyRelu(x, 0.1) : torch.opInPlace(x, 'aten::leaky_relu_', 0.1);
+    case 'leaky': return inPlace ? torch.opInPlace(x, 'aten::leaky_relu_', 0.1) : torch.F.leakyRelu(x, 0.1);
     case 'relu': return torch.F.relu(x);
     case 'mish': return torch.F.mish(x);
     case 'swish': return torch.F.silu(x);
@@ -42,7 +47,8 @@ export class ConvBlock extends Module {
     return torch.tidy(() => {
       let y = this.conv.forward(x);
       if (this.bn) y = this.bn.training ? this.bn.forward(y) : darknetBatchNorm(y, this.bn);
-      return activate(y, this.spec.activation);
+      // y is this block's own new tensor (conv and batch-norm backward keep their inputs, not y)
+      return activate(y, this.spec.activation, true);
     });
   }
 }
