@@ -1,5 +1,6 @@
 // Reads an image for detection: any format sharp decodes (JPEG, PNG, WebP,
-// BMP via libvips' loaders, ...), turned upright by its EXIF orientation, as RGB.
+// BMP via libvips' loaders, ...), turned upright by its EXIF orientation, as RGB
+// (the stored values: an embedded ICC profile is not applied).
 import sharp from 'sharp';
 import { readFileSync } from 'node:fs';
 import type { RgbPixels } from './preprocess.js';
@@ -15,7 +16,9 @@ export async function loadImage(source: string | Buffer): Promise<RgbPixels> {
   }
   if (isBmp(bytes)) return decodeBmp(bytes, name);
   try {
-    const { data, info } = await sharp(bytes, { failOn: 'error' })
+    // ignoreIcc: the stored pixel values, as darknet and OpenCV (cv2.imread) read them; by default
+    // sharp converts an image with an embedded profile (e.g. COCO's 000000000025.jpg) to sRGB
+    const { data, info } = await sharp(bytes, { failOn: 'error', ignoreIcc: true })
       .rotate() // applies EXIF orientation
       .removeAlpha()
       .toColourspace('srgb')
