@@ -57,7 +57,8 @@ export interface DecodeOptions {
 
 /** Decodes any format sharp reads to RGB (grey and alpha images become RGB). No EXIF rotation: labels refer to stored pixels. */
 export async function decodeImage(path: string, options: DecodeOptions = {}): Promise<RgbImage> {
-  const { data, info } = await sharp(path, { failOn: options.allowTruncated ? 'none' : 'warning' })
+  // ignoreIcc: the stored values, as darknet, cv2.imread and detection (src/detect/load_image.ts) read them
+  const { data, info } = await sharp(path, { failOn: options.allowTruncated ? 'none' : 'warning', ignoreIcc: true })
     .removeAlpha()
     .toColourspace('srgb')
     .raw()

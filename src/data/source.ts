@@ -15,7 +15,8 @@ export interface LoadOptions {
 }
 
 async function decodeResized(path: string, longSide: number, allowTruncated: boolean): Promise<RgbImage> {
-  const { data, info } = await sharp(path, { failOn: allowTruncated ? 'none' : 'warning' })
+  // ignoreIcc: the stored values, as darknet, cv2.imread and detection (src/detect/load_image.ts) read them
+  const { data, info } = await sharp(path, { failOn: allowTruncated ? 'none' : 'warning', ignoreIcc: true })
     .removeAlpha()
     .toColourspace('srgb')
     .resize({ width: longSide, height: longSide, fit: 'inside', kernel: 'linear' })
