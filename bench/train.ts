@@ -120,8 +120,10 @@ async function benchModel(c: ModelCase, batch: number, size: number, dir: string
     const o: StepResult[] = [];
     const p: StepResult[] = [];
     for (let i = 0; i < c.steps; i++) {
+      // who goes first alternates, so neither side always follows the other's step
+      if (i % 2 === 1) p.push(await pytorch.request<StepResult>('step'));
       o.push(await ours.request<StepResult>('step'));
-      p.push(await pytorch.request<StepResult>('step'));
+      if (i % 2 === 0) p.push(await pytorch.request<StepResult>('step'));
     }
     const oursRss = (await ours.request<{ maxRssMb: number }>('quit')).maxRssMb;
     const pytorchRss = (await pytorch.request<{ maxRssMb: number }>('quit')).maxRssMb;
