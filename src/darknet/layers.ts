@@ -16,6 +16,8 @@ export function route(spec: RouteSpec, outs: (Tensor | null)[]): Tensor {
   return torch.tidy(() => {
     const parts = spec.layers.map((l) => {
       const t = outs[l]!;
+      // a whole layer is a view: a full-range slice's backward would build a zero tensor and copy into it
+      if (spec.groups === 1) return alias(t);
       const c = t.shape[1] / spec.groups;
       return t.slice(1, spec.groupId * c, (spec.groupId + 1) * c);
     });
