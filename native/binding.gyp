@@ -17,7 +17,8 @@
         "src/ops.cpp",
         "src/tensor_data.cpp",
         "src/autograd.cpp",
-        "src/runtime.cpp"
+        "src/runtime.cpp",
+        "src/cpu_allocator.cpp"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

@@ -4,6 +4,7 @@
 namespace yolo_native {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  registerCpuAllocator(env, exports);  // first: before any tensor is allocated
   registerHandles(env, exports);
   registerOps(env, exports);
   registerTensorData(env, exports);

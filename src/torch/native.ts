@@ -16,6 +16,8 @@ export interface NativeAddon {
   dispose(h: Handle): void;
   isLive(h: Handle): boolean;
   memory(): { tensors: number; bytes: number };
+  cpuCacheInfo(): { cachedBytes: number; limitBytes: number };
+  emptyCpuCache(): void;
   findOp(name: string, overload: string): number;
   opSchema(id: number): string;
   listOverloads(name: string): string[];

@@ -6,6 +6,22 @@ export function memory(): { tensors: number; bytes: number } {
   return native.memory();
 }
 
+/**
+ * The addon's CPU block cache (native/src/cpu_allocator.cpp): freed blocks of
+ * 1 MiB or more are kept for reuse, which spares the page faults of fresh
+ * memory on every step. `cachedBytes` is what it holds now (not in use by any
+ * tensor); the limit is YOLO_CPU_CACHE_MB (default a quarter of RAM, 0 = off).
+ */
+export const cpuCache = {
+  info(): { cachedBytes: number; limitBytes: number } {
+    return native.cpuCacheInfo();
+  },
+  /** Returns the cached blocks to the system (e.g. before a memory-hungry step elsewhere). */
+  empty(): void {
+    native.emptyCpuCache();
+  },
+};
+
 export function setNumThreads(n: number): void {
   native.setNumThreads(n);
 }

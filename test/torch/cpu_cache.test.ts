@@ -1,0 +1,47 @@
+// The addon's CPU block cache: large freed blocks are reused for the same
+// size, never leak values into a new tensor's defined contents, stay under
+// the limit, and YOLO_CPU_CACHE_MB=0 turns the cache off.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as torch from '../../src/torch/index.js';
+
+const MiB = 1 << 20;
+
+test('a freed 4 MiB block is cached, handed out again for the same size, and emptied on request', () => {
+  torch.cpuCache.empty();
+  assert.equal(torch.cpuCache.info().cachedBytes, 0);
+  const a = torch.full([MiB], 7); // float32: 4 MiB
+  a.dispose();
+  assert.equal(torch.cpuCache.info().cachedBytes, 4 * MiB);
+  const b = torch.zeros([MiB]); // reuses the block; zeros must still be zeros
+  assert.equal(torch.cpuCache.info().cachedBytes, 0);
+  assert.deepEqual(torch.tidy(() => [b.min().item(), b.max().item()]), [0, 0]); // scalar results: no large temporaries
+  b.dispose();
+  const small = torch.ones([1000]); // under 1 MiB: not cached
+  small.dispose();
+  assert.equal(torch.cpuCache.info().cachedBytes, 4 * MiB);
+  torch.cpuCache.empty();
+  assert.equal(torch.cpuCache.info().cachedBytes, 0);
+});
+
+const runtime = fileURLToPath(new URL('../../src/torch/index.js', import.meta.url));
+function cachedAfterFreeing(limitMb: string, blocks: number): { cachedBytes: number; limitBytes: number } {
+  const script = `
+    const torch = await import(${JSON.stringify(runtime)});
+    const ts = Array.from({ length: ${blocks} }, () => torch.ones([${MiB}]));
+    for (const t of ts) t.dispose();
+    console.log(JSON.stringify(torch.cpuCache.info()));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, YOLO_CPU_CACHE_MB: limitMb }, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+test('the cache stays under YOLO_CPU_CACHE_MB, and 0 turns it off', () => {
+  const limited = cachedAfterFreeing('8', 3);
+  assert.equal(limited.limitBytes, 8 * MiB);
+  assert.equal(limited.cachedBytes, 8 * MiB, 'two of the three 4 MiB blocks fit');
+  const off = cachedAfterFreeing('0', 3);
+  assert.deepEqual(off, { cachedBytes: 0, limitBytes: 0 });
+});
