@@ -5,6 +5,7 @@
 // stdin/stdout protocol as bench/reference/train_step.py, so the parent can
 // interleave the two sides step by step and read each one's peak RSS.
 import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
 import * as torch from '../src/torch/index.js';
 import { Darknet, loadWeights } from '../src/darknet/index.js';
 import { BatchNorm2d } from '../src/nn/index.js';
@@ -90,7 +91,20 @@ async function serve(setup: StepSetup): Promise<void> {
     console.log(JSON.stringify(trainer.step()));
   }
   trainer.dispose();
-  console.log(JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  console.log(JSON.stringify({ maxRssMb: peakRssMb() }));
+}
+
+/**
+ * This process's own peak RSS: Linux's VmHWM, which starts afresh at exec.
+ * getrusage's maxRSS is carried over fork and exec, so a child of a large
+ * parent (npm run bench after the detect benchmark) would report the parent's.
+ */
+function peakRssMb(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch { /* not Linux */ }
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await serve(JSON.parse(process.argv[2]) as StepSetup);

@@ -28,6 +28,18 @@ DARKNET_BN_EPS = 1e-6  # darknet's epsilon, as src/darknet/conv_block.ts
 BN_MOMENTUM = 0.1  # the trainer's training momentum
 
 
+def peak_rss_mb():
+    # VmHWM starts afresh at exec; ru_maxrss is carried over from the parent (see bench/train_step.ts)
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def read_cfg(path):
     """[(section name, {key: value string})] in file order."""
     sections = []
@@ -195,7 +207,7 @@ def main():
         if command != 'step':
             raise ValueError(f'unknown command {command!r}')
         print(json.dumps(step()), flush=True)
-    print(json.dumps({'maxRssMb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+    print(json.dumps({'maxRssMb': peak_rss_mb()}), flush=True)
 
 
 if __name__ == '__main__':
