@@ -3,28 +3,17 @@
 // default converts them to sRGB (up to 12 levels on COCO's 000000000025.jpg).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import sharp from 'sharp';
 import { decodeImage } from '../../src/data/image.js';
 import { loadSample } from '../../src/data/source.js';
 import type { Sample } from '../../src/data/types.js';
-import { hasPython, runPython } from '../support/references.js';
+import { hasPython } from '../support/references.js';
+import { writeP3Jpeg, cv2ImreadRgb } from '../support/icc_image.js';
 
 test('decodeImage and the loader read the stored values of a JPEG with a P3 profile, as cv2.imread', async (t) => {
   if (!hasPython(t, 'cv2', 'numpy')) return;
   const [w, h] = [40, 24];
-  const raw = Buffer.alloc(w * h * 3);
-  for (let i = 0; i < raw.length; i++) raw[i] = (i * 53 + (i % 3) * 70) % 256;
-  const path = join(mkdtempSync(join(tmpdir(), 'yolov3-data-icc-')), 'p3.jpg');
-  await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 95 }).withIccProfile('p3').toFile(path);
-  assert.equal((await sharp(path).metadata()).hasProfile, true, 'the test image must carry a profile');
-  const theirs = runPython<number[]>(`
-import sys, json, cv2
-a = json.load(sys.stdin)
-print(json.dumps(cv2.imread(a['path'], cv2.IMREAD_COLOR)[:, :, ::-1].reshape(-1).tolist()))
-`, { path });
+  const path = await writeP3Jpeg(w, h, 53, 70);
+  const theirs = cv2ImreadRgb(path);
   const decoded = await decodeImage(path);
   const worst = (data: Uint8Array) => theirs.reduce((m, v, i) => Math.max(m, Math.abs(data[i] - v)), 0);
   assert.deepEqual([decoded.width, decoded.height], [w, h]);

@@ -4,27 +4,16 @@
 // files (e.g. train2017/000000000025.jpg, an Apple RGB profile).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import sharp from 'sharp';
 import { loadImage } from '../../src/detect/index.js';
-import { hasPython, runPython } from '../support/references.js';
+import { hasPython } from '../support/references.js';
+import { writeP3Jpeg, cv2ImreadRgb } from '../support/icc_image.js';
 
 test('loadImage returns the stored values of a JPEG with a P3 profile, as cv2.imread', async (t) => {
   if (!hasPython(t, 'cv2', 'numpy')) return;
   const [w, h] = [48, 32];
-  const raw = Buffer.alloc(w * h * 3);
-  for (let i = 0; i < raw.length; i++) raw[i] = (i * 37 + (i % 3) * 90) % 256;
-  const path = join(mkdtempSync(join(tmpdir(), 'yolov3-icc-')), 'p3.jpg');
-  await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 95 }).withIccProfile('p3').toFile(path);
-  assert.equal((await sharp(path).metadata()).hasProfile, true, 'the test image must carry a profile');
+  const path = await writeP3Jpeg(w, h, 37, 90);
   const ours = await loadImage(path);
-  const theirs = runPython<number[]>(`
-import sys, json, cv2
-a = json.load(sys.stdin)
-print(json.dumps(cv2.imread(a['path'], cv2.IMREAD_COLOR)[:, :, ::-1].reshape(-1).tolist()))
-`, { path });
+  const theirs = cv2ImreadRgb(path);
   assert.deepEqual([ours.width, ours.height], [w, h]);
   let worst = 0;
   for (let i = 0; i < theirs.length; i++) worst = Math.max(worst, Math.abs(ours.data[i] - theirs[i]));

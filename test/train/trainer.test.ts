@@ -3,28 +3,24 @@
 // repeats an uninterrupted one's per-iteration losses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { train, type IterationInfo } from '../../src/train/trainer.js';
 import { readCheckpoint, checkpointPath } from '../../src/train/checkpoint.js';
 import { readResultsCsv } from '../../src/train/results_csv.js';
-import { REPO_ROOT } from '../support/references.js';
+import { SHAPES_CFG, quiet, tempProject } from './train_setup.js';
 
-const CFG = join(REPO_ROOT, 'cfg', 'shapes-tiny.cfg');
-const quiet = { log: () => {} };
 
 function base(project: string, name: string) {
   return {
-    cfg: CFG, data: 'shapes:16', imgSize: 64, batchSize: 4, augment: false, workers: 0, seed: 7,
+    cfg: SHAPES_CFG, data: 'shapes:16', imgSize: 64, batchSize: 4, augment: false, workers: 0, seed: 7,
     lr0: 1e-3, peakLr: 2e-3, warmupIters: 2, project, name, saveImages: 2,
   };
 }
 
 test('a short run: loss falls, files written, no tensor leak', async (t) => {
-  const project = mkdtempSync(join(tmpdir(), 'yolo-train-'));
-  t.after(() => rmSync(project, { recursive: true, force: true }));
+  const project = tempProject(t, 'yolo-train-');
   const start = torch.memory().tensors;
   const infos: IterationInfo[] = [];
   const r = await train({ ...base(project, 'a'), epochs: 4 }, { ...quiet, onIteration: (i) => infos.push(i) });
@@ -59,8 +55,7 @@ test('a short run: loss falls, files written, no tensor leak', async (t) => {
 });
 
 test('resume continues exactly: per-iteration losses equal an uninterrupted run', async (t) => {
-  const project = mkdtempSync(join(tmpdir(), 'yolo-resume-'));
-  t.after(() => rmSync(project, { recursive: true, force: true }));
+  const project = tempProject(t, 'yolo-resume-');
   const opts = { ...base(project, 'x'), epochs: 3, saveImages: 0, ema: 0.9 };
   const full = await train({ ...opts, name: 'full' }, quiet);
   const part = await train({ ...opts, name: 'part' }, { ...quiet, stopAfterEpochs: 1 });

@@ -5,25 +5,20 @@
 // count match an uninterrupted run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { train } from '../../src/train/trainer.js';
 import { readCheckpoint, checkpointPath } from '../../src/train/checkpoint.js';
 import { readResultsCsv } from '../../src/train/results_csv.js';
-import { REPO_ROOT } from '../support/references.js';
+import { SHAPES_CFG, quiet, tempProject } from './train_setup.js';
 
-const CFG = join(REPO_ROOT, 'cfg', 'shapes-tiny.cfg');
-const quiet = { log: () => {} };
 
 test('interrupt mid-epoch with accumulation: last holds the finished step, resume equals an uninterrupted run', async (t) => {
-  const project = mkdtempSync(join(tmpdir(), 'yolo-interrupt-'));
-  t.after(() => rmSync(project, { recursive: true, force: true }));
+  const project = tempProject(t, 'yolo-interrupt-');
   const start = torch.memory().tensors;
   // 4 batches of 4 per epoch, one optimizer step per 2 batches; evaluation only at the end
   const opts = {
-    cfg: CFG, data: 'shapes:16', imgSize: 64, batchSize: 4, nominalBatchSize: 8, augment: true, workers: 0, seed: 3,
+    cfg: SHAPES_CFG, data: 'shapes:16', imgSize: 64, batchSize: 4, nominalBatchSize: 8, augment: true, workers: 0, seed: 3,
     lr0: 1e-3, peakLr: 2e-3, warmupIters: 2, project, epochs: 2, evalInterval: 10, maxValSamples: 4, ema: 0.9,
   };
   const full = await train({ ...opts, name: 'full' }, quiet);

@@ -4,23 +4,18 @@
 // order and random transforms depend only on seed and epoch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { train } from '../../src/train/trainer.js';
 import { checkpointPath } from '../../src/train/checkpoint.js';
-import { REPO_ROOT } from '../support/references.js';
+import { SHAPES_CFG, quiet, tempProject } from './train_setup.js';
 
-const CFG = join(REPO_ROOT, 'cfg', 'shapes-tiny.cfg');
-const quiet = { log: () => {} };
 
 test('workers 2 with augmentation: resume continues exactly and equals workers 0', async (t) => {
-  const project = mkdtempSync(join(tmpdir(), 'yolo-resume-workers-'));
-  t.after(() => rmSync(project, { recursive: true, force: true }));
+  const project = tempProject(t, 'yolo-resume-workers-');
   const start = torch.memory().tensors;
   const opts = {
-    cfg: CFG, data: 'shapes:16', imgSize: 64, batchSize: 4, augment: true, workers: 2, seed: 11,
+    cfg: SHAPES_CFG, data: 'shapes:16', imgSize: 64, batchSize: 4, augment: true, workers: 2, seed: 11,
     lr0: 1e-3, peakLr: 2e-3, warmupIters: 2, project, epochs: 2, evalInterval: 10, maxValSamples: 4,
   };
   const full = await train({ ...opts, name: 'full' }, quiet);
