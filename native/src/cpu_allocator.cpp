@@ -85,8 +85,9 @@ class CachingCpuAllocator final : public c10::Allocator {
   c10::DataPtr allocate(size_t nbytes) const override {
     BlockCache& c = blockCache();
     if (nbytes < kMinCached || c.limit == 0) {
+      // small blocks never enter the cache: free them directly, with no lock or lookup on this hot path
       void* p = c10::alloc_cpu(nbytes);
-      return {p, p, &releaseBlock, c10::Device(c10::DeviceType::CPU)};
+      return {p, p, &c10::free_cpu, c10::Device(c10::DeviceType::CPU)};
     }
     size_t n = (nbytes + kGranule - 1) / kGranule * kGranule;
     void* p = nullptr;
@@ -112,6 +113,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     return {p, p, &releaseBlock, c10::Device(c10::DeviceType::CPU)};
   }
 
+  // raw_deallocate: releaseBlock frees any block it does not know (small ones) directly
   c10::DeleterFnPtr raw_deleter() const override { return &releaseBlock; }
 
   static void freeIdleBlocks() {
