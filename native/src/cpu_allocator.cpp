@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -27,9 +28,17 @@ constexpr size_t kMinCached = size_t(1) << 20;
 constexpr size_t kGranule = size_t(1) << 20;
 
 size_t defaultLimit() {
-  if (const char* env = std::getenv("YOLO_CPU_CACHE_MB")) return size_t(std::strtoull(env, nullptr, 10)) << 20;
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  return pages > 0 && page > 0 ? size_t(pages) * size_t(page) / 4 : 0;
+  size_t quarterOfRam = pages > 0 && page > 0 ? size_t(pages) * size_t(page) / 4 : 0;
+  const char* env = std::getenv("YOLO_CPU_CACHE_MB");
+  if (env == nullptr || *env == '\0') return quarterOfRam;
+  char* end = nullptr;
+  unsigned long long mb = std::strtoull(env, &end, 10);
+  if (*end != '\0' || *env == '-') {
+    std::fprintf(stderr, "yolov3: YOLO_CPU_CACHE_MB='%s' is not a whole number of MB; using the default (a quarter of RAM)\n", env);
+    return quarterOfRam;
+  }
+  return size_t(mb) << 20;
 }
 
 struct BlockCache {

@@ -10,6 +10,7 @@ import * as torch from '../../src/torch/index.js';
 const MiB = 1 << 20;
 
 test('a freed 4 MiB block is cached, handed out again for the same size, and emptied on request', () => {
+  const start = torch.memory().tensors;
   torch.cpuCache.empty();
   assert.equal(torch.cpuCache.info().cachedBytes, 0);
   const a = torch.full([MiB], 7); // float32: 4 MiB
@@ -24,6 +25,7 @@ test('a freed 4 MiB block is cached, handed out again for the same size, and emp
   assert.equal(torch.cpuCache.info().cachedBytes, 4 * MiB);
   torch.cpuCache.empty();
   assert.equal(torch.cpuCache.info().cachedBytes, 0);
+  assert.equal(torch.memory().tensors, start);
 });
 
 const runtime = fileURLToPath(new URL('../../src/torch/index.js', import.meta.url));
@@ -44,4 +46,12 @@ test('the cache stays under YOLO_CPU_CACHE_MB, and 0 turns it off', () => {
   assert.equal(limited.cachedBytes, 8 * MiB, 'two of the three 4 MiB blocks fit');
   const off = cachedAfterFreeing('0', 3);
   assert.deepEqual(off, { cachedBytes: 0, limitBytes: 0 });
+});
+
+test('a YOLO_CPU_CACHE_MB that is not a number is named on stderr and the default limit is used', () => {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const torch = await import(${JSON.stringify(runtime)}); console.log(JSON.stringify(torch.cpuCache.info()));`],
+    { env: { ...process.env, YOLO_CPU_CACHE_MB: '2GB' }, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /YOLO_CPU_CACHE_MB='2GB' is not a whole number of MB/);
+  assert.ok(JSON.parse(r.stdout.trim()).limitBytes > 0, 'the default limit applies');
 });
