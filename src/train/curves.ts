@@ -81,7 +81,7 @@ function panelSvg(rows: ResultsRow[], x: string, panel: CurvePanel, ox: number, 
     for (const [px, py] of pts) drawn.push([Number(px), Number(py)]);
   });
   // the legend goes in the inside corner that covers the fewest data points
-  const lw = 130;
+  const lw = Math.max(130, 44 + 7.2 * Math.max(...panel.columns.map((c) => c.length))); // DejaVu Sans 12 px: about 7 px a character
   const lh = panel.columns.length * 18 + 8;
   const corners = [[M.left + pw - lw - 6, M.top + 6], [M.left + pw - lw - 6, M.top + ph - lh - 6], [M.left + 6, M.top + 6], [M.left + 6, M.top + ph - lh - 6]];
   const covered = (cx: number, cy: number) => drawn.filter(([px, py]) => px >= cx - 8 && px <= cx + lw + 8 && py >= cy - 8 && py <= cy + lh + 8).length;
