@@ -3,7 +3,7 @@
 // colour and named, so a user sees at a glance whether labels sit right.
 
 import sharp from 'sharp';
-import { loadSample } from './source.js';
+import { loadSample } from './load_sample.js';
 import { mosaic4 } from './transforms/mosaic.js';
 import { drawBoxes, classColor } from './draw.js';
 import { Rng } from './rng.js';

@@ -10,7 +10,7 @@ import { mosaic4 } from '../../src/data/transforms/mosaic.js';
 import { jitterCrop } from '../../src/data/transforms/jitter.js';
 import { resize } from '../../src/data/transforms/resize.js';
 import { renderShapes, shapeLabels } from '../../src/data/shapes.js';
-import { prepareSample, FULL_AUGMENT, DARKNET_AUGMENT } from '../../src/data/pipeline.js';
+import { prepareSample, FULL_AUGMENT, DARKNET_AUGMENT } from '../../src/data/augment.js';
 import type { Labeled } from '../../src/data/transforms/types.js';
 
 function shapesSample(index: number, w = 96, h = 72): Labeled {
