@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import * as torch from '../src/torch/index.js';
 import { readYoloYaml } from '../src/data/yolo_dataset.js';
 import { DataLoader, type LoaderOptions } from '../src/data/loader.js';
-import { FULL_AUGMENT } from '../src/data/pipeline.js';
+import { FULL_AUGMENT } from '../src/data/augment.js';
 import { Darknet } from '../src/darknet/index.js';
 import { REPO_ROOT, PYTHON } from './timing.js';
 

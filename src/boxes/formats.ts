@@ -52,26 +52,3 @@ export function clipBox(b: readonly number[], size: Size): Box {
 export function boxArea(b: readonly number[]): number {
   return Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
 }
-
-/**
- * How an image was letterboxed: scaled by `gain` (x, y) then padded by
- * `pad` (left, top) pixels. Undo it with `unletterboxBox`.
- */
-export interface Letterbox { gain: [number, number]; pad: [number, number] }
-
-/**
- * The letterbox that fits `original` into `input` keeping the aspect ratio
- * and centring it (padding split evenly, unrounded, as ultralytics'
- * scale_coords assumes). Pass an explicit Letterbox when the loader rounded.
- */
-export function letterboxFor(input: Size, original: Size): Letterbox {
-  const gain = Math.min(input.width / original.width, input.height / original.height);
-  return { gain: [gain, gain], pad: [(input.width - original.width * gain) / 2, (input.height - original.height * gain) / 2] };
-}
-
-/** Maps an xyxy box on the letterboxed input back to the original image, clipped to it. */
-export function unletterboxBox(b: readonly number[], lb: Letterbox, original: Size): Box {
-  const [gx, gy] = lb.gain;
-  const [px, py] = lb.pad;
-  return clipBox([(b[0] - px) / gx, (b[1] - py) / gy, (b[2] - px) / gx, (b[3] - py) / gy], original);
-}

@@ -2,7 +2,8 @@
 // Differentiable: the training loss converts predicted xywh boxes with these.
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import type { BoxFormat, Letterbox, Size } from './formats.js';
+import type { BoxFormat, Size } from './formats.js';
+import type { Letterbox } from './letterbox.js';
 import { checkBoxTensor } from './validate.js';
 
 /** The four coordinates as tensors of shape [...]. */
@@ -81,8 +82,6 @@ export function boxAreas(t: Tensor): Tensor {
 export function unletterboxBoxes(t: Tensor, lb: Letterbox, original: Size): Tensor {
   checkBoxTensor(t, 'unletterboxBoxes');
   return torch.tidy(() => {
-    const [gx, gy] = lb.gain;
-    const [px, py] = lb.pad;
-    return clipBoxes(t.sub(xyxyLike(t, px, py)).div(xyxyLike(t, gx, gy)), original);
+    return clipBoxes(t.sub(xyxyLike(t, lb.padX, lb.padY)).div(xyxyLike(t, lb.scaleX, lb.scaleY)), original);
   });
 }

@@ -1,6 +1,7 @@
 // Box tools: formats, the IoU family, NMS. See DESIGN.md (src/boxes).
 export * from './formats.js';
 export * from './formats_tensor.js';
+export * from './letterbox.js';
 export * from './iou.js';
 export * from './iou_plain.js';
 export { greedyNms, flatIou, type FlatBoxes } from './nms_core.js';

@@ -4,7 +4,7 @@
 
 export type OptionSpec =
   | { type: 'string'; help: string; default?: string; choices?: readonly string[]; required?: boolean }
-  | { type: 'number'; help: string; default?: number; integer?: boolean }
+  | { type: 'number'; help: string; default?: number; integer?: boolean; min?: number }
   | { type: 'boolean'; help: string; default?: boolean };
 
 export type Specs = Record<string, OptionSpec>;
@@ -40,8 +40,9 @@ export function parseArgs<T extends Specs>(command: string, specs: T, argv: stri
     }
     if (spec.type === 'number') {
       const n = Number(value);
-      if (value.trim() === '' || !Number.isFinite(n) || (spec.integer && !Number.isInteger(n))) {
-        throw new UsageError(`${command}: --${name} expects ${spec.integer ? 'an integer' : 'a number'}, got '${value}'`);
+      if (value.trim() === '' || !Number.isFinite(n) || (spec.integer && !Number.isInteger(n)) || (spec.min !== undefined && n < spec.min)) {
+        const bound = spec.min !== undefined ? ` >= ${spec.min}` : '';
+        throw new UsageError(`${command}: --${name} expects ${spec.integer ? 'an integer' : 'a number'}${bound}, got '${value}'`);
       }
       out[name] = n;
     } else {

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import * as torch from '../torch/index.js';
-import { Detector, loadImage, saveDetectionsImage, type DetectionResult, type RgbPixels } from '../detect/index.js';
+import { Detector, loadImage, saveDetectionsImage, type DetectionResult, type RgbImage } from '../detect/index.js';
 import { expandSource } from '../detect/sources.js';
 import { formatHelp, parseArgs, type Specs } from './args.js';
 
@@ -44,7 +44,7 @@ export async function runDetect(argv: string[]): Promise<number> {
   let failed = 0;
   try {
     for (let start = 0; start < files.length; start += args.batch!) {
-      const batch: { file: string; image: RgbPixels }[] = [];
+      const batch: { file: string; image: RgbImage }[] = [];
       for (const file of files.slice(start, start + args.batch!)) {
         try {
           batch.push({ file, image: await loadImage(file) });

@@ -7,7 +7,7 @@ import { UsageError } from './args.js';
 import { runSummary } from './summary.js';
 import { runMainJob, runTrain } from './train.js';
 import { runVal } from './val.js';
-import { runDataCheck } from '../data/check_command.js';
+import { runDataCheck } from './data_check.js';
 
 type Command = { summary: string; run: (args: string[]) => number | Promise<number> };
 

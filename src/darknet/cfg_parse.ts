@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { CfgError, where, type CfgWarning } from './errors.js';
 import { splitSections } from './cfg_text.js';
-import { SectionReader } from './options.js';
+import { SectionReader } from './section_reader.js';
 import { parseLayer, outChannels } from './layer_parsers.js';
 import { layerShapes } from './shapes.js';
 import type { DarknetCfg, LayerSpec, NetSpec } from './specs.js';

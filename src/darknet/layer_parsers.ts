@@ -1,7 +1,7 @@
 // One reader per darknet section, after darknet's parse_* functions in
 // parser.c: the same keys, the same defaults. `inC` is the input channel
 // count, `chans` the output channels of every earlier layer.
-import { SectionReader } from './options.js';
+import { SectionReader } from './section_reader.js';
 import { ACTIVATIONS, type Activation, type LayerSpec, type YoloSpec } from './specs.js';
 
 export interface LayerContext {

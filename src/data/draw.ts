@@ -1,18 +1,28 @@
-// Drawing label boxes onto an RGB image (previews, and checking by eye that
-// labels sit on their objects).
+// Class colours (darknet's, for detections and labels alike) and drawing
+// label boxes onto an RGB image (previews, and checking by eye that labels sit
+// on their objects).
 
 import type { RgbImage } from './image.js';
 
-/** A distinct colour per class (golden-angle hues). */
-export function classColor(cls: number): [number, number, number] {
-  const h = (cls * 0.618033988749895) % 1, s = 0.85, v = 1;
-  const i = Math.floor(h * 6), f = h * 6 - i, p = v * (1 - s), q = v * (1 - f * s), t = v * (1 - (1 - f) * s);
-  const rgb = [[v, t, p], [q, v, p], [p, v, t], [p, q, v], [t, p, v], [v, p, q]][i % 6];
-  return rgb.map((c) => Math.round(c * 255)) as [number, number, number];
+const PALETTE = [[1, 0, 1], [0, 0, 1], [0, 1, 1], [0, 1, 0], [1, 1, 0], [1, 0, 0]];
+
+/** darknet's get_color: interpolates its 6-colour palette, channel c of class x out of max. */
+function darknetColor(c: number, x: number, max: number): number {
+  let ratio = (x / max) * 5;
+  const i = Math.floor(ratio);
+  const j = Math.ceil(ratio);
+  ratio -= i;
+  return (1 - ratio) * PALETTE[i][c] + ratio * PALETTE[j][c];
 }
 
-/** Draws each [cls, x, y, w, h] normalised box as a rectangle outline, in place. */
-export function drawBoxes(img: RgbImage, labels: Float32Array, thickness = 2, color?: (cls: number) => [number, number, number]): RgbImage {
+/** The colour of a class out of `classes`, as darknet's draw_detections chooses it (detections and label previews alike). */
+export function classColor(classId: number, classes: number): [number, number, number] {
+  const offset = (classId * 123457) % Math.max(classes, 1);
+  return [2, 1, 0].map((c) => Math.round(255 * darknetColor(c, offset, Math.max(classes, 1)))) as [number, number, number];
+}
+
+/** Draws each [cls, x, y, w, h] normalised box as a rectangle outline in its class colour (of `classes`), in place. */
+export function drawBoxes(img: RgbImage, labels: Float32Array, classes: number, thickness = 2): RgbImage {
   const { width: W, height: H, data } = img;
   const put = (x: number, y: number, c: number[]) => {
     if (x < 0 || y < 0 || x >= W || y >= H) return;
@@ -20,7 +30,7 @@ export function drawBoxes(img: RgbImage, labels: Float32Array, thickness = 2, co
     data[i] = c[0]; data[i + 1] = c[1]; data[i + 2] = c[2];
   };
   for (let k = 0; k < labels.length; k += 5) {
-    const c = (color ?? classColor)(labels[k]);
+    const c = classColor(labels[k], classes);
     const x1 = Math.round((labels[k + 1] - labels[k + 3] / 2) * W), x2 = Math.round((labels[k + 1] + labels[k + 3] / 2) * W) - 1;
     const y1 = Math.round((labels[k + 2] - labels[k + 4] / 2) * H), y2 = Math.round((labels[k + 2] + labels[k + 4] / 2) * H) - 1;
     for (let t = 0; t < thickness; t++) {

@@ -1,5 +1,6 @@
-// Image decode (sharp) to RGB HWC uint8, header probes, the JPEG end-marker
-// check for truncated files, and conversions used at collate time.
+// RGB images: the pixel type, the one decode (sharp) to RGB HWC uint8 used by
+// data, evaluation and detection, header probes, the JPEG end-marker check for
+// truncated files, PNG writing, and the conversion to the network's CHW floats.
 
 import sharp from 'sharp';
 import { open } from 'node:fs/promises';
@@ -53,17 +54,30 @@ export async function probeImage(path: string): Promise<ImageInfo> {
 export interface DecodeOptions {
   /** Decode truncated JPEGs as libjpeg does (missing rows grey) instead of failing. */
   allowTruncated?: boolean;
+  /** sharp's failOn; default 'warning' ('none' with allowTruncated). */
+  failOn?: 'none' | 'warning' | 'error';
+  /** Shrink on decode so the longer side is this (ultralytics' load_image; much faster for JPEG); absent: original size. */
+  longSide?: number;
+  /** Turn the image upright by its EXIF orientation (detection); training data keeps the stored pixels its labels refer to. */
+  upright?: boolean;
 }
 
-/** Decodes any format sharp reads to RGB (grey and alpha images become RGB). No EXIF rotation: labels refer to stored pixels. */
-export async function decodeImage(path: string, options: DecodeOptions = {}): Promise<RgbImage> {
-  // ignoreIcc: the stored values, as darknet, cv2.imread and detection (src/detect/load_image.ts) read them
-  const { data, info } = await sharp(path, { failOn: options.allowTruncated ? 'none' : 'warning', ignoreIcc: true })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`${path}: expected 3 channels after conversion, got ${info.channels}`);
+/**
+ * The one decode to RGB for training data, evaluation and detection: any
+ * format sharp reads (grey and alpha images become RGB). No EXIF rotation
+ * unless `upright`: labels refer to stored pixels.
+ */
+export async function decodeImage(input: string | Buffer, options: DecodeOptions = {}): Promise<RgbImage> {
+  const failOn = options.failOn ?? (options.allowTruncated ? 'none' : 'warning');
+  // ignoreIcc: the stored pixel values, as darknet and OpenCV (cv2.imread) read them; by default
+  // sharp converts an image with an embedded profile (e.g. COCO's 000000000025.jpg) to sRGB
+  let pipeline = sharp(input, { failOn, ignoreIcc: true });
+  if (options.upright) pipeline = pipeline.rotate(); // applies EXIF orientation
+  pipeline = pipeline.removeAlpha().toColourspace('srgb');
+  if (options.longSide) pipeline = pipeline.resize({ width: options.longSide, height: options.longSide, fit: 'inside', kernel: 'linear' });
+  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  const name = typeof input === 'string' ? input : 'image buffer';
+  if (info.channels !== 3) throw new Error(`${name}: expected 3 channels after conversion, got ${info.channels}`);
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 

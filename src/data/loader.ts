@@ -6,8 +6,8 @@
 import { Worker } from 'node:worker_threads';
 import { Rng, mixSeed } from './rng.js';
 import { collate, batchImageSize, type Batch, type MultiScaleOptions, type PreparedSample } from './collate.js';
-import { Preparer, type PrepareConfig, type Task } from './prepare.js';
-import { FULL_AUGMENT, type AugmentConfig } from './pipeline.js';
+import { Preparer, type PrepareConfig, type Task } from './loader_task.js';
+import { FULL_AUGMENT, type AugmentConfig } from './augment.js';
 import type { Dataset, Problem } from './types.js';
 
 export interface LoaderOptions {

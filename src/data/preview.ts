@@ -3,7 +3,7 @@
 // colour and named, so a user sees at a glance whether labels sit right.
 
 import sharp from 'sharp';
-import { loadSample } from './source.js';
+import { loadSample } from './load_sample.js';
 import { mosaic4 } from './transforms/mosaic.js';
 import { drawBoxes, classColor } from './draw.js';
 import { Rng } from './rng.js';
@@ -32,11 +32,11 @@ export async function writePreview(ds: Dataset, path: string, options: PreviewOp
   const chosen = Array.from({ length: 4 }, (_, k) => picks[k % picks.length]);
   const parts = await Promise.all(chosen.map((i) => loadSample(ds.samples[i], { longSide: size, allowTruncated: options.allowTruncated })));
   const tiled = mosaic4(parts, size, new Rng(0), [size, size]);
-  const img = drawBoxes({ ...tiled.img, data: tiled.img.data.slice() }, tiled.labels, 2);
+  const img = drawBoxes({ ...tiled.img, data: tiled.img.data.slice() }, tiled.labels, ds.names.length, 2);
   const W = img.width, H = img.height, l = tiled.labels;
   const texts: string[] = [];
   for (let k = 0; k < l.length; k += 5) {
-    const [r, g, b] = classColor(l[k]);
+    const [r, g, b] = classColor(l[k], ds.names.length);
     const x = Math.max(0, (l[k + 1] - l[k + 3] / 2) * W) + 2, y = Math.max(12, (l[k + 2] - l[k + 4] / 2) * H - 2);
     texts.push(`<text x="${x.toFixed(0)}" y="${y.toFixed(0)}" font-family="sans-serif" font-size="12" fill="rgb(${r},${g},${b})" stroke="black" stroke-width="0.4">${escapeXml(ds.names[l[k]] ?? String(l[k]))}</text>`);
   }

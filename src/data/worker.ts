@@ -3,7 +3,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
-import { Preparer, type PrepareConfig, type Task } from './prepare.js';
+import { Preparer, type PrepareConfig, type Task } from './loader_task.js';
 import type { Sample } from './types.js';
 
 sharp.concurrency(1); // parallelism comes from the worker threads themselves

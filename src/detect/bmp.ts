@@ -1,13 +1,13 @@
 // A BMP decoder for the common uncompressed forms (24- and 32-bit BI_RGB /
 // BI_BITFIELDS with the usual masks, 8-bit palettes), since sharp's libvips
 // has no BMP loader. Anything else is an error naming the problem.
-import type { RgbPixels } from './preprocess.js';
+import type { RgbImage } from '../data/image.js';
 
 export function isBmp(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x42 && bytes[1] === 0x4d;
 }
 
-export function decodeBmp(bytes: Uint8Array, name = 'BMP'): RgbPixels {
+export function decodeBmp(bytes: Uint8Array, name = 'BMP'): RgbImage {
   const fail = (why: string): never => {
     throw new Error(`${name}: cannot read image: ${why}`);
   };

@@ -5,7 +5,8 @@ import { Darknet } from '../darknet/index.js';
 import { loadModelFile } from '../darknet/checkpoint.js';
 import { nonMaxSuppression } from '../boxes/index.js';
 import { loadImage } from './load_image.js';
-import { prepareInput, toOriginal, type InputGeometry, type ResizeMode, type RgbPixels } from './preprocess.js';
+import type { RgbImage } from '../data/image.js';
+import { prepareInput, toOriginal, type InputGeometry, type ResizeMode } from './preprocess.js';
 import { readNames } from './names.js';
 
 export interface DetectorConfig {
@@ -44,7 +45,7 @@ export interface DetectionResult {
   detections: Detection[];
 }
 
-export type ImageInput = string | Buffer | RgbPixels;
+export type ImageInput = string | Buffer | RgbImage;
 
 /** The network's view of a batch: its input and raw heads (for --save-raw); the caller disposes. */
 export interface RawOutputs {
@@ -94,7 +95,7 @@ export class Detector {
   }
 
   /** Detection on decoded images; with `keepRaw` also returns the input and raw heads (caller disposes). */
-  detectImages(images: RgbPixels[], options: DetectOptions = {}, keepRaw = false): { results: DetectionResult[]; raw?: RawOutputs } {
+  detectImages(images: RgbImage[], options: DetectOptions = {}, keepRaw = false): { results: DetectionResult[]; raw?: RawOutputs } {
     const [w, h] = this.inputSize;
     const prepared = images.map((img) => prepareInput(img, w, h, options.resize ?? 'letterbox'));
     const batch = new Float32Array(prepared.length * 3 * w * h);

@@ -1,25 +1,9 @@
 // Draws detections on an image (boxes and readable labels, a colour per
-// class as darknet picks them) and saves it as JPEG or PNG by extension.
+// class as darknet picks them: classColor) and saves it as JPEG or PNG by extension.
 import sharp from 'sharp';
-import type { RgbPixels } from './preprocess.js';
+import { classColor } from '../data/draw.js';
+import type { RgbImage } from '../data/image.js';
 import type { Detection } from './detector.js';
-
-const PALETTE = [[1, 0, 1], [0, 0, 1], [0, 1, 1], [0, 1, 0], [1, 1, 0], [1, 0, 0]];
-
-/** darknet's get_color: interpolates its 6-colour palette, channel c of class x out of max. */
-function darknetColor(c: number, x: number, max: number): number {
-  let ratio = (x / max) * 5;
-  const i = Math.floor(ratio);
-  const j = Math.ceil(ratio);
-  ratio -= i;
-  return (1 - ratio) * PALETTE[i][c] + ratio * PALETTE[j][c];
-}
-
-/** The colour of a class, as darknet's draw_detections chooses it. */
-export function classColor(classId: number, classes: number): [number, number, number] {
-  const offset = (classId * 123457) % Math.max(classes, 1);
-  return [2, 1, 0].map((c) => Math.round(255 * darknetColor(c, offset, Math.max(classes, 1)))) as [number, number, number];
-}
 
 function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!);
@@ -47,7 +31,7 @@ export function detectionsSvg(width: number, height: number, detections: Detecti
 }
 
 /** Saves `image` with the detections drawn; the format follows the extension (.png, else JPEG). */
-export async function saveDetectionsImage(image: RgbPixels, detections: Detection[], classes: number, path: string): Promise<void> {
+export async function saveDetectionsImage(image: RgbImage, detections: Detection[], classes: number, path: string): Promise<void> {
   const svg = detectionsSvg(image.width, image.height, detections, classes);
   let pipeline = sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), {
     raw: { width: image.width, height: image.height, channels: 3 },

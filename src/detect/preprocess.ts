@@ -2,40 +2,21 @@
 // resized with darknet's own bilinear `resize_image`, either stretched to
 // the input size or letterboxed (aspect kept, grey 0.5 around it, as
 // `letterbox_image`). The geometry maps boxes back to original pixels the
-// way darknet's `correct_yolo_boxes` does.
+// way darknet's `correct_yolo_boxes` does (the letterbox geometry, with
+// darknet's rounding, is src/boxes/letterbox.ts).
+import type { Box } from '../boxes/formats.js';
+import { letterboxFor, unletterboxBox, type Letterbox } from '../boxes/letterbox.js';
+import { toCHWFloat, type RgbImage } from '../data/image.js';
 
 export type ResizeMode = 'letterbox' | 'stretch';
 
-/** Maps input-pixel boxes to original pixels: original = (input - pad) / scale. */
-export interface InputGeometry {
+/** Maps input-pixel boxes to original pixels: original = (input - pad) / scale (stretch: pad 0). */
+export interface InputGeometry extends Letterbox {
   mode: ResizeMode;
   inputWidth: number;
   inputHeight: number;
   originalWidth: number;
   originalHeight: number;
-  scaleX: number;
-  scaleY: number;
-  padX: number;
-  padY: number;
-}
-
-/** RGB, row-major HWC, 3 bytes per pixel. */
-export interface RgbPixels {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
-
-/** HWC uint8 -> CHW float32 in 0..1. */
-export function toPlanar(img: RgbPixels): Float32Array {
-  const plane = img.width * img.height;
-  const out = new Float32Array(plane * 3);
-  for (let i = 0; i < plane; i++) {
-    out[i] = img.data[3 * i] / 255;
-    out[plane + i] = img.data[3 * i + 1] / 255;
-    out[2 * plane + i] = img.data[3 * i + 2] / 255;
-  }
-  return out;
 }
 
 /**
@@ -80,41 +61,27 @@ export function darknetResize(src: Float32Array, w: number, h: number, newW: num
   return out;
 }
 
-/** The letterboxed size darknet uses (integer arithmetic, as letterbox_image). */
-export function letterboxSize(w: number, h: number, netW: number, netH: number): [number, number] {
-  if (netW / w < netH / h) return [netW, Math.floor((h * netW) / w)];
-  return [Math.floor((w * netH) / h), netH];
-}
-
 /** The network input [3, H, W] for one image, and how to map boxes back. */
-export function prepareInput(img: RgbPixels, netW: number, netH: number, mode: ResizeMode): { data: Float32Array; geometry: InputGeometry } {
-  const planar = toPlanar(img);
+export function prepareInput(img: RgbImage, netW: number, netH: number, mode: ResizeMode): { data: Float32Array; geometry: InputGeometry } {
+  const planar = toCHWFloat(img);
   const base = { mode, inputWidth: netW, inputHeight: netH, originalWidth: img.width, originalHeight: img.height };
   if (mode === 'stretch') {
     const data = darknetResize(planar, img.width, img.height, netW, netH);
     return { data, geometry: { ...base, scaleX: netW / img.width, scaleY: netH / img.height, padX: 0, padY: 0 } };
   }
-  const [newW, newH] = letterboxSize(img.width, img.height, netW, netH);
+  const lb = letterboxFor({ width: netW, height: netH }, img, { rounding: 'darknet' });
+  const { width: newW, height: newH } = lb.resized;
   const resized = darknetResize(planar, img.width, img.height, newW, newH);
   const data = new Float32Array(3 * netW * netH).fill(0.5);
-  const dx = Math.floor((netW - newW) / 2);
-  const dy = Math.floor((netH - newH) / 2);
   for (let k = 0; k < 3; k++) {
     for (let r = 0; r < newH; r++) {
-      data.set(resized.subarray(k * newW * newH + r * newW, k * newW * newH + (r + 1) * newW), k * netW * netH + (r + dy) * netW + dx);
+      data.set(resized.subarray(k * newW * newH + r * newW, k * newW * newH + (r + 1) * newW), k * netW * netH + (r + lb.top) * netW + lb.left);
     }
   }
-  // darknet's correct_yolo_boxes takes the pad as (net - new) / 2 in floating point
-  return { data, geometry: { ...base, scaleX: newW / img.width, scaleY: newH / img.height, padX: (netW - newW) / 2, padY: (netH - newH) / 2 } };
+  return { data, geometry: { ...base, scaleX: lb.scaleX, scaleY: lb.scaleY, padX: lb.padX, padY: lb.padY } };
 }
 
 /** An input-pixel box [x1, y1, x2, y2] in original image pixels, clipped to the image. */
-export function toOriginal(box: ArrayLike<number>, g: InputGeometry): [number, number, number, number] {
-  const clip = (v: number, max: number) => Math.min(Math.max(v, 0), max);
-  return [
-    clip((box[0] - g.padX) / g.scaleX, g.originalWidth),
-    clip((box[1] - g.padY) / g.scaleY, g.originalHeight),
-    clip((box[2] - g.padX) / g.scaleX, g.originalWidth),
-    clip((box[3] - g.padY) / g.scaleY, g.originalHeight),
-  ];
+export function toOriginal(box: ArrayLike<number>, g: InputGeometry): Box {
+  return unletterboxBox(box, g, { width: g.originalWidth, height: g.originalHeight });
 }

@@ -5,7 +5,7 @@
 import { xyxyToLtwh, boxArea } from '../boxes/index.js';
 import { accumulate, meanDefined, precisionSlice, recallSlice, type Accumulated } from './coco_accumulate.js';
 import { cocoIou, evaluateImg, sortDetections, type CocoBox, type EvalImg } from './coco_match.js';
-import { checkEntry, compareImageIds, type Detection, type GroundTruth, type ImageId } from './types.js';
+import { checkEntry, compareImageIds, type EvalDetection, type GroundTruth, type ImageId } from './types.js';
 
 export interface CocoParams {
   iouThresholds: number[];
@@ -73,20 +73,20 @@ export interface CocoOptions {
   params?: Partial<CocoParams>;
 }
 
-function toCocoBox(e: GroundTruth | Detection, isGt: boolean): CocoBox {
+function toCocoBox(e: GroundTruth | EvalDetection, isGt: boolean): CocoBox {
   const ltwh = xyxyToLtwh(e.box as number[]);
   const g = e as GroundTruth;
   return {
     ltwh,
     // Results get area w * h (loadRes); ground truth its own area, as in the json.
     area: isGt && g.area !== undefined ? g.area : isGt ? boxArea(e.box as number[]) : ltwh[2] * ltwh[3],
-    score: isGt ? 0 : (e as Detection).score,
+    score: isGt ? 0 : (e as EvalDetection).score,
     iscrowd: isGt ? Boolean(g.iscrowd) : false,
   };
 }
 
 /** Runs evaluate + accumulate + summarize. Boxes are xyxy (see types.ts). */
-export function evaluateCoco(gts: readonly GroundTruth[], dets: readonly Detection[], options: CocoOptions = {}): CocoResult {
+export function evaluateCoco(gts: readonly GroundTruth[], dets: readonly EvalDetection[], options: CocoOptions = {}): CocoResult {
   gts.forEach((g, i) => checkEntry(g, 'groundTruth', i));
   dets.forEach((d, i) => checkEntry(d, 'detections', i));
   const p: CocoParams = { ...defaultCocoParams(), ...options.params };
@@ -99,7 +99,7 @@ export function evaluateCoco(gts: readonly GroundTruth[], dets: readonly Detecti
   const imagePos = new Map(imageIds.map((id, i) => [`${typeof id}:${id}`, i]));
   const catPos = new Map(categoryIds.map((c, k) => [c, k]));
   const cells = categoryIds.map(() => new Map<number, { g: CocoBox[]; d: CocoBox[] }>());
-  const add = (e: GroundTruth | Detection, isGt: boolean) => {
+  const add = (e: GroundTruth | EvalDetection, isGt: boolean) => {
     const i = imagePos.get(`${typeof e.imageId}:${e.imageId}`);
     const k = catPos.get(e.category);
     if (i === undefined || k === undefined) return; // outside the evaluated images/categories

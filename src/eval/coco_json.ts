@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ltwhToXyxy, xyxyToLtwh } from '../boxes/index.js';
 import { evaluateCoco, type CocoOptions, type CocoResult } from './coco.js';
-import type { Detection, GroundTruth, ImageId } from './types.js';
+import type { EvalDetection, GroundTruth, ImageId } from './types.js';
 
 export interface CocoResultEntry { image_id: ImageId; category_id: number; bbox: number[]; score: number }
 
@@ -24,7 +24,7 @@ function checkLtwh(bbox: unknown, where: string): number[] {
 const round = (v: number, decimals?: number) => (decimals === undefined ? v : Number(v.toFixed(decimals)));
 
 /** Detections (xyxy) to COCO results; `decimals` rounds bbox and score for smaller files. */
-export function toCocoResults(dets: readonly Detection[], options: { decimals?: number } = {}): CocoResultEntry[] {
+export function toCocoResults(dets: readonly EvalDetection[], options: { decimals?: number } = {}): CocoResultEntry[] {
   return dets.map((d) => ({
     image_id: d.imageId,
     category_id: d.category,
@@ -34,7 +34,7 @@ export function toCocoResults(dets: readonly Detection[], options: { decimals?: 
 }
 
 /** COCO results (parsed json) to detections (xyxy). */
-export function fromCocoResults(results: readonly CocoResultEntry[]): Detection[] {
+export function fromCocoResults(results: readonly CocoResultEntry[]): EvalDetection[] {
   if (!Array.isArray(results)) throw new TypeError('COCO results must be a json array of {image_id, category_id, bbox, score}');
   return results.map((r, i) => {
     const bbox = checkLtwh(r.bbox, `results[${i}]`);
@@ -67,12 +67,12 @@ export function evaluateCocoJson(ds: CocoDataset, results: readonly CocoResultEn
 }
 
 /** Writes detections as a COCO results json file. */
-export function saveCocoResults(path: string, dets: readonly Detection[], options: { decimals?: number } = {}): void {
+export function saveCocoResults(path: string, dets: readonly EvalDetection[], options: { decimals?: number } = {}): void {
   writeFileSync(path, JSON.stringify(toCocoResults(dets, options)));
 }
 
 /** Reads a COCO results json file as detections. */
-export function loadCocoResults(path: string): Detection[] {
+export function loadCocoResults(path: string): EvalDetection[] {
   return fromCocoResults(JSON.parse(readFileSync(path, 'utf8')) as CocoResultEntry[]);
 }
 

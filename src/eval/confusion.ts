@@ -5,7 +5,7 @@
 // a pair counts at [predicted, true]; an unpaired object counts as
 // [background, true] (missed), an unpaired detection as [predicted, background].
 import { iou } from '../boxes/index.js';
-import { checkEntry, type Detection, type GroundTruth } from './types.js';
+import { checkEntry, type EvalDetection, type GroundTruth } from './types.js';
 
 export interface ConfusionOptions { confThreshold?: number; iouThreshold?: number }
 
@@ -28,7 +28,7 @@ export class ConfusionMatrix {
   }
 
   /** Adds one image's detections and ground truth (image ids are not looked at). */
-  addImage(dets: readonly Pick<Detection, 'box' | 'score' | 'category'>[], gts: readonly Pick<GroundTruth, 'box' | 'category'>[]): void {
+  addImage(dets: readonly Pick<EvalDetection, 'box' | 'score' | 'category'>[], gts: readonly Pick<GroundTruth, 'box' | 'category'>[]): void {
     const d = dets.filter((x) => x.score > this.confThreshold);
     const pairs: [number, number, number][] = [];
     gts.forEach((g, gi) => d.forEach((x, di) => {
@@ -54,10 +54,10 @@ export class ConfusionMatrix {
   }
 
   /** Adds a whole dataset, grouping by image id. */
-  addAll(dets: readonly Detection[], gts: readonly GroundTruth[]): void {
+  addAll(dets: readonly EvalDetection[], gts: readonly GroundTruth[]): void {
     dets.forEach((x, i) => checkEntry(x, 'detections', i));
     gts.forEach((x, i) => checkEntry(x, 'groundTruth', i));
-    const ids = new Map<string, { d: Detection[]; g: GroundTruth[] }>();
+    const ids = new Map<string, { d: EvalDetection[]; g: GroundTruth[] }>();
     const get = (id: number | string) => {
       const k = `${typeof id}:${id}`;
       return ids.get(k) ?? ids.set(k, { d: [], g: [] }).get(k)!;

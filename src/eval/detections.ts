@@ -1,14 +1,14 @@
 // From NMS output to evaluation input: rows [x1, y1, x2, y2, score, class]
 // (nonMaxSuppression's [n, 6] tensor, or plain arrays) become Detections.
 import type { Tensor } from '../torch/index.js';
-import type { Detection, ImageId } from './types.js';
+import type { EvalDetection, ImageId } from './types.js';
 
 /**
  * Detections of one image. `categoryIds[c]` names class index c (e.g.
  * categoryIdsFor(names) for COCO's 1..90); without it the class index is used.
  * Boxes should already be in original-image pixels (see unletterboxBoxes).
  */
-export function detectionsFromRows(rows: Tensor | readonly (readonly number[])[], imageId: ImageId, categoryIds?: readonly number[]): Detection[] {
+export function detectionsFromRows(rows: Tensor | readonly (readonly number[])[], imageId: ImageId, categoryIds?: readonly number[]): EvalDetection[] {
   const list = Array.isArray(rows) ? (rows as number[][]) : rowsOf(rows as Tensor);
   return list.map((r, i) => {
     if (r.length < 6) throw new RangeError(`detection row ${i}: expected [x1, y1, x2, y2, score, class], got ${r.length} values`);

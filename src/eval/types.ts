@@ -5,7 +5,8 @@ import type { Box } from '../boxes/index.js';
 /** COCO's numeric image id, or a file stem for datasets whose names are not numbers. */
 export type ImageId = number | string;
 
-export interface Detection {
+/** A detection as evaluation scores it (the Detector's own output is src/detect's `Detection`). */
+export interface EvalDetection {
   imageId: ImageId;
   /** x1, y1, x2, y2 */
   box: Box | readonly number[];
@@ -35,7 +36,7 @@ export function compareImageIds(a: ImageId, b: ImageId): number {
 }
 
 /** Throws a clear error for a malformed detection or ground-truth entry. */
-export function checkEntry(e: Detection | GroundTruth, what: string, index: number): void {
+export function checkEntry(e: EvalDetection | GroundTruth, what: string, index: number): void {
   const b = e.box;
   if (!b || b.length !== 4 || !Array.from(b).every(Number.isFinite)) {
     throw new RangeError(`${what}[${index}]: box must be 4 finite numbers (x1, y1, x2, y2), got ${JSON.stringify(b)}`);

@@ -4,7 +4,7 @@
 // the object is not yet detected, a false positive if it is (a duplicate),
 // and neither if the object is difficult. Below 0.5: a false positive.
 import { vocApAllPoints, vocAp11Point } from './ap.js';
-import { checkEntry, type Detection, type GroundTruth } from './types.js';
+import { checkEntry, type EvalDetection, type GroundTruth } from './types.js';
 
 export interface VocOptions {
   /** Default 0.5; a match needs IoU >= this. */
@@ -46,7 +46,7 @@ function vocIou(a: readonly number[], b: readonly number[], one: number): number
 }
 
 /** One class's curve and AP. */
-export function evaluateVocClass(category: number, gts: readonly GroundTruth[], dets: readonly Detection[], o: VocOptions = {}): VocClassResult {
+export function evaluateVocClass(category: number, gts: readonly GroundTruth[], dets: readonly EvalDetection[], o: VocOptions = {}): VocClassResult {
   const thr = o.iouThreshold ?? 0.5;
   const one = o.inclusive ? 1 : 0;
   const byImage = new Map<string, { gt: GroundTruth; used: boolean }[]>();
@@ -86,7 +86,7 @@ export function evaluateVocClass(category: number, gts: readonly GroundTruth[], 
 }
 
 /** VOC AP for every class that has ground truth or detections, and their mAP. */
-export function evaluateVoc(gts: readonly GroundTruth[], dets: readonly Detection[], o: VocOptions = {}): VocResult {
+export function evaluateVoc(gts: readonly GroundTruth[], dets: readonly EvalDetection[], o: VocOptions = {}): VocResult {
   gts.forEach((g, i) => checkEntry(g, 'groundTruth', i));
   dets.forEach((d, i) => checkEntry(d, 'detections', i));
   const categories = [...new Set([...gts.map((g) => g.category), ...dets.map((d) => d.category)])].sort((a, b) => a - b);

@@ -8,7 +8,7 @@ import * as torch from '../torch/index.js';
 import type { Darknet } from '../darknet/index.js';
 import type { DataLoader } from '../data/index.js';
 import { nonMaxSuppression } from '../boxes/index.js';
-import { evaluateCoco, evaluateVoc, type CocoResult, type Detection, type GroundTruth, type VocResult } from '../eval/index.js';
+import { evaluateCoco, evaluateVoc, type CocoResult, type EvalDetection as Detection, type GroundTruth, type VocResult } from '../eval/index.js';
 
 export interface EvalOptions {
   /** NMS confidence threshold (default 0.001). */

@@ -1,11 +1,10 @@
-// Box formats: plain and tensor versions agree, round trips are exact,
-// letterbox undo puts boxes back on the original image.
+// Box formats: plain and tensor versions agree, round trips are exact.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
 import {
   convertBox, convertBoxes, xywhToXyxy, normalizeBox, denormalizeBox, normalizeBoxes, clipBox, clipBoxes, boxArea, boxAreas,
-  letterboxFor, unletterboxBox, unletterboxBoxes, type BoxFormat,
+  type BoxFormat,
 } from '../../src/boxes/index.js';
 
 const FORMATS: BoxFormat[] = ['xyxy', 'xywh', 'ltwh'];
@@ -45,23 +44,5 @@ test('normalise, clip, area', () => {
   });
   assert.throws(() => convertBox([1, 2, 3], 'xyxy', 'xywh'), /expected 4 numbers/);
   assert.throws(() => torch.tidy(() => convertBoxes(torch.zeros([2, 5]), 'xyxy', 'xywh')), /shape \[\.\.\., 4\], got \[2, 5\]/);
-  assert.equal(torch.memory().tensors, start);
-});
-
-test('letterbox: a 640x480 image in a 416x416 input maps back exactly', () => {
-  const start = torch.memory().tensors;
-  const original = { width: 640, height: 480 };
-  const lb = letterboxFor({ width: 416, height: 416 }, original);
-  assert.deepEqual(lb, { gain: [0.65, 0.65], pad: [0, 52] }); // 480 * .65 = 312, (416 - 312) / 2 = 52
-  const box = [100, 200, 300, 400];
-  const onInput = [box[0] * 0.65, box[1] * 0.65 + 52, box[2] * 0.65, box[3] * 0.65 + 52];
-  unletterboxBox(onInput, lb, original).forEach((v, i) => assert.ok(Math.abs(v - box[i]) < 1e-9));
-  // A box running into the padding is clipped to the image.
-  assert.deepEqual(unletterboxBox([0, 0, 416, 416], lb, original), [0, 0, 640, 480]);
-  torch.tidy(() => {
-    const t = unletterboxBoxes(torch.tensor([onInput, [0, 0, 416, 416]], { dtype: 'float64' }), lb, original).tolist() as number[][];
-    t[0].forEach((v, i) => assert.ok(Math.abs(v - box[i]) < 1e-9));
-    assert.deepEqual(t[1], [0, 0, 640, 480]);
-  });
   assert.equal(torch.memory().tensors, start);
 });

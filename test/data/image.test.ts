@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { decodeImage, probeImage, toCHWFloat, writePng, newImage } from '../../src/data/image.js';
-import { loadSample } from '../../src/data/source.js';
+import { loadSample } from '../../src/data/load_sample.js';
 import { sharedPath } from '../support/references.js';
 
 test('a greyscale JPEG decodes to RGB with three equal channels, at full size or shrunk on load', async (t) => {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeImage } from '../../src/data/image.js';
-import { loadSample } from '../../src/data/source.js';
+import { loadSample } from '../../src/data/load_sample.js';
 import type { Sample } from '../../src/data/types.js';
 import { hasPython } from '../support/references.js';
 import { writeP3Jpeg, cv2ImreadRgb } from '../support/icc_image.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
 import { DataLoader, type LoaderOptions } from '../../src/data/loader.js';
 import { shapesDataset } from '../../src/data/shapes.js';
-import { NO_AUGMENT, FULL_AUGMENT } from '../../src/data/pipeline.js';
+import { NO_AUGMENT, FULL_AUGMENT } from '../../src/data/augment.js';
 import { readVoc } from '../../src/data/voc.js';
 import { sharedPath } from '../support/references.js';
 

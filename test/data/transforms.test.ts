@@ -3,14 +3,15 @@ import assert from 'node:assert/strict';
 import { newImage, type RgbImage } from '../../src/data/image.js';
 import { Rng } from '../../src/data/rng.js';
 import { flipHorizontal } from '../../src/data/transforms/flip.js';
-import { letterbox, unletterboxBox } from '../../src/data/transforms/letterbox.js';
+import { letterbox } from '../../src/data/transforms/letterbox.js';
+import { unletterboxBox } from '../../src/boxes/letterbox.js';
 import { applyAffine, affineMatrix, randomAffine, warpAffine, type Mat } from '../../src/data/transforms/affine.js';
 import { randomHsv, adjustHsv } from '../../src/data/transforms/hsv.js';
 import { mosaic4 } from '../../src/data/transforms/mosaic.js';
 import { jitterCrop } from '../../src/data/transforms/jitter.js';
 import { resize } from '../../src/data/transforms/resize.js';
 import { renderShapes, shapeLabels } from '../../src/data/shapes.js';
-import { prepareSample, FULL_AUGMENT, DARKNET_AUGMENT } from '../../src/data/pipeline.js';
+import { prepareSample, FULL_AUGMENT, DARKNET_AUGMENT } from '../../src/data/augment.js';
 import type { Labeled } from '../../src/data/transforms/types.js';
 
 function shapesSample(index: number, w = 96, h = 72): Labeled {

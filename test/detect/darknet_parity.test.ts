@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { Darknet, saveWeights } from '../../src/darknet/index.js';
-import { Detector, loadImage, prepareInput, toPlanar, type ResizeMode } from '../../src/detect/index.js';
+import { toCHWFloat } from '../../src/data/image.js';
+import { Detector, loadImage, prepareInput, type ResizeMode } from '../../src/detect/index.js';
 import { sharedPath } from '../support/references.js';
 import { darknetReference, parseDetections, runProgram, type CDetection } from './darknet_reference.js';
 
@@ -30,7 +31,7 @@ test('resize and letterbox equal darknet resize_image / letterbox_image on the s
   if (!exe || !dog) return;
   const dir = mkdtempSync(join(tmpdir(), 'yolov3-resize-'));
   const img = await loadImage(dog);
-  writeFileSync(join(dir, 'in.bin'), toPlanar(img));
+  writeFileSync(join(dir, 'in.bin'), toCHWFloat(img));
   for (const [mode, w, h] of [['stretch', 416, 416], ['letterbox', 416, 416], ['letterbox', 320, 608], ['stretch', 97, 131]] as [ResizeMode, number, number][]) {
     const out = join(dir, `${mode}-${w}x${h}.bin`);
     runProgram(exe, [mode === 'stretch' ? 'resize' : 'letterbox', join(dir, 'in.bin'), String(img.width), String(img.height), String(w), String(h), out]);

@@ -3,10 +3,10 @@
 // the +1 pixel convention.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateVoc, evaluateVocClass, vocApAllPoints, vocAp11Point, type Detection, type GroundTruth } from '../../src/eval/index.js';
+import { evaluateVoc, evaluateVocClass, vocApAllPoints, vocAp11Point, type EvalDetection, type GroundTruth } from '../../src/eval/index.js';
 
 const gt = (imageId: number | string, box: number[], extra: Partial<GroundTruth> = {}): GroundTruth => ({ imageId, box, category: 0, ...extra });
-const det = (imageId: number | string, box: number[], score: number, category = 0): Detection => ({ imageId, box, score, category });
+const det = (imageId: number | string, box: number[], score: number, category = 0): EvalDetection => ({ imageId, box, score, category });
 const near = (a: number, b: number, what = '') => assert.ok(Math.abs(a - b) < 1e-12, `${what} ${a} vs ${b}`);
 
 test('VOC all-point AP: TP, FP, duplicate and difficult, worked by hand', () => {

@@ -2,8 +2,8 @@
 // threads and the in-process path, so both give identical results.
 
 import { Rng, mixSeed } from './rng.js';
-import { loadSample, type LoadOptions } from './source.js';
-import { prepareSample, type AugmentConfig, type SampleSource } from './pipeline.js';
+import { loadSample, type LoadOptions } from './load_sample.js';
+import { prepareSample, type AugmentConfig, type SampleSource } from './augment.js';
 import { toCHWFloat } from './image.js';
 import type { Sample } from './types.js';
 import type { Labeled } from './transforms/types.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, existsSync, writeFileSync, mkdirSync, copyFileSync } from 
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import sharp from 'sharp';
-import { runDataCheck } from '../../src/data/check_command.js';
+import { runDataCheck } from '../../src/cli/data_check.js';
 import { sharedPath } from '../support/references.js';
 
 async function check(args: string[]): Promise<{ code: number; text: string }> {

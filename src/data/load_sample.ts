@@ -1,7 +1,6 @@
 // Turning a sample into pixels + labels: decode a file (optionally shrunk on
 // load, which is much faster for JPEG) or redraw a Shapes image.
 
-import sharp from 'sharp';
 import type { RgbImage } from './image.js';
 import { decodeImage } from './image.js';
 import { renderShapes } from './shapes.js';
@@ -14,17 +13,6 @@ export interface LoadOptions {
   allowTruncated?: boolean;
 }
 
-async function decodeResized(path: string, longSide: number, allowTruncated: boolean): Promise<RgbImage> {
-  // ignoreIcc: the stored values, as darknet, cv2.imread and detection (src/detect/load_image.ts) read them
-  const { data, info } = await sharp(path, { failOn: allowTruncated ? 'none' : 'warning', ignoreIcc: true })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .resize({ width: longSide, height: longSide, fit: 'inside', kernel: 'linear' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
-}
-
 /** Pixels of a sample (decoded or drawn), with its training labels. */
 export async function loadSample(sample: Sample, options: LoadOptions = {}): Promise<Labeled> {
   const src = sample.source;
@@ -32,9 +20,7 @@ export async function loadSample(sample: Sample, options: LoadOptions = {}): Pro
   if (src.kind === 'shapes') img = renderShapes(src.seed, src.index, src.width, src.height, src.params);
   else {
     try {
-      img = options.longSide
-        ? await decodeResized(src.path, options.longSide, options.allowTruncated === true)
-        : await decodeImage(src.path, { allowTruncated: options.allowTruncated });
+      img = await decodeImage(src.path, { allowTruncated: options.allowTruncated === true, longSide: options.longSide });
     } catch (e) {
       throw new Error(`cannot decode ${src.path} (corrupt or truncated image): ${(e as Error).message.split('\n')[0]}`);
     }

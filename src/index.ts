@@ -1,0 +1,38 @@
+// The library's public API, `import { ... } from 'yolov3-ts'`: one curated
+// list, not everything each layer exports (those stay reachable through
+// their own index files, e.g. yolov3-ts/dist/src/boxes/index.js).
+
+// The tensor engine: inputs, devices, tidy/dispose.
+export * as torch from './torch/index.js';
+
+// Detection: images in, boxes in original image pixels out.
+export {
+  Detector, loadImage, readNames, saveDetectionsImage,
+  type DetectorConfig, type DetectOptions, type Detection, type DetectionResult, type ImageInput, type ResizeMode,
+} from './detect/index.js';
+
+// Darknet models: .cfg to a module, .weights and checkpoint files in and out.
+export {
+  Darknet, parseCfg, readCfg, formatWarning, formatSummary, CfgError, WeightsError,
+  loadWeights, loadWeightsBytes, saveWeights, weightsBytes, readHeader, saveCheckpoint, loadCheckpoint,
+  type CfgWarning, type WeightsHeader, type WeightsOptions, type ModelSummary,
+} from './darknet/index.js';
+export { loadModelFile } from './darknet/checkpoint.js';
+
+// Data: datasets, images, augmentation presets, the prefetching loader.
+export {
+  openDataset, shapesDataset, loadSample, decodeImage, DataLoader, DataError,
+  FULL_AUGMENT, DARKNET_AUGMENT, NO_AUGMENT,
+  type OpenOptions, type Dataset, type Sample, type ShapesOptions, type LoadOptions, type RgbImage, type DecodeOptions,
+  type AugmentConfig, type LoaderOptions, type Batch,
+} from './data/index.js';
+
+// Evaluation: COCO and VOC mAP, COCO results JSON, a confusion matrix.
+export {
+  evaluateCoco, evaluateVoc, detectionsFromRows, saveCocoResults, loadCocoResults, ConfusionMatrix,
+  type EvalDetection, type GroundTruth, type ImageId, type CocoResult, type CocoOptions, type VocResult, type VocOptions,
+} from './eval/index.js';
+
+// Training.
+export { train, type TrainHooks, type TrainResult } from './train/trainer.js';
+export { DEFAULT_TRAIN, SERIES_PRESET, type TrainOptions } from './train/options.js';
