@@ -16,16 +16,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../src/torch/index.js';
 import { Darknet, saveWeights } from '../src/darknet/index.js';
+import { DEFAULT_TRAIN } from '../src/train/options.js';
 import { REPO_ROOT, PYTHON, printTable } from './timing.js';
 import type { StepResult, StepSetup } from './train_step.js';
 
 const CFG_DIR = join(REPO_ROOT, '..', 'shared', 'data', 'darknet', 'cfg');
 const BOXES_PER_IMAGE = 4;
 const CLASSES = 80;
-/** The trainer's defaults (src/train/options.ts) for the loss and optimizer. */
-const LOSS: StepSetup['loss'] = { bboxLoss: 'ciou', objTarget: 'iou', assign: 'ratio' };
-const LR = 1e-3;
-const WEIGHT_DECAY = 5e-4;
+/** The trainer's defaults (src/train/options.ts) for the loss and optimizer; the rate is the one after warm-up. */
+const LOSS: StepSetup['loss'] = { bboxLoss: DEFAULT_TRAIN.bboxLoss, objTarget: DEFAULT_TRAIN.objTarget, assign: DEFAULT_TRAIN.assign };
+const LR = DEFAULT_TRAIN.peakLr;
+const WEIGHT_DECAY = DEFAULT_TRAIN.weightDecay;
 
 const envInt = (name: string, fallback: number) => (process.env[name] ? Number.parseInt(process.env[name]!, 10) : fallback);
 

@@ -11,6 +11,7 @@ import { Darknet, loadWeights } from '../src/darknet/index.js';
 import { BatchNorm2d } from '../src/nn/index.js';
 import { yoloLoss, yoloScales, type LossOptions } from '../src/yolo/index.js';
 import { makeOptimizer } from '../src/train/optimizer.js';
+import { DEFAULT_TRAIN } from '../src/train/options.js';
 
 export interface StepSetup {
   cfg: string;
@@ -33,7 +34,7 @@ export interface StepResult {
 }
 
 /** The trainer's BN momentum while training (trainer.ts setBnMomentum). */
-const BN_MOMENTUM = 0.1;
+const BN_MOMENTUM = DEFAULT_TRAIN.bnMomentum;
 
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 const cpuNow = () => {

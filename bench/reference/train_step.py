@@ -1,6 +1,6 @@
 """PyTorch reference of one training step, for bench/train.ts: a plain
 nn.Module built from the same darknet cfg, the same darknet .weights, the
-loss of yolo_loss.py with the same options and torch.optim.Adam with the
+loss of test/yolo/reference/yolo_loss.py (the loss tests' reference) with the same options and torch.optim.Adam with the
 same two parameter groups (weight decay on conv weights only).
 
 Usage: train_step.py '<json>' with {cfg, weights, images, labels, threads,
@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'yolo', 'reference'))
 from yolo_loss import yolo_loss  # noqa: E402
 
 DARKNET_BN_EPS = 1e-6  # darknet's epsilon, as src/darknet/conv_block.ts

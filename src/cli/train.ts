@@ -4,9 +4,30 @@
 // report a SIGINT, so scripts can tell an interrupted run from a finished one.
 import * as torch from '../torch/index.js';
 import { train, type TrainResult } from '../train/trainer.js';
-import { SERIES_PRESET, type TrainOptions } from '../train/options.js';
+import { DEFAULT_TRAIN, SERIES_PRESET, type TrainOptions } from '../train/options.js';
+import { LR_SCHEDULES } from '../train/lr_schedule.js';
 import { shapesPreset } from '../train/presets.js';
+import { ASSIGN_RULES, BBOX_LOSSES, OBJ_TARGETS } from '../yolo/index.js';
 import { formatHelp, parseArgs, UsageError, type Specs } from './args.js';
+
+type Shown = string | number | boolean | null | undefined;
+
+/** A default as the help shows it: on/off for switches, off for null, small numbers as 1e-4. */
+function shown(v: Shown, zeroIsOff = false): string {
+  if (v === null || (zeroIsOff && v === 0)) return 'off';
+  if (typeof v === 'boolean') return v ? 'on' : 'off';
+  if (typeof v === 'number') return v !== 0 && Math.abs(v) < 0.01 ? v.toExponential() : String(v);
+  return String(v);
+}
+
+/**
+ * ' (default …)' of a TrainOptions key, read from DEFAULT_TRAIN so the help
+ * shows what train() does (the specs carry no `default`: a given option
+ * must stay distinguishable from an absent one, which --preset fills).
+ */
+function def(key: keyof typeof DEFAULT_TRAIN, o: { note?: string; zeroIsOff?: boolean } = {}): string {
+  return ` (default ${shown(DEFAULT_TRAIN[key], o.zeroIsOff)}${o.note ?? ''})`;
+}
 
 const SPECS = {
   cfg: { type: 'string', help: 'darknet .cfg' },
@@ -17,37 +38,37 @@ const SPECS = {
   backbone: { type: 'string', help: 'start from darknet .weights up to --cutoff (e.g. darknet53.conv.74)' },
   cutoff: { type: 'number', integer: true, default: 74, help: 'layers loaded from --backbone' },
   preset: { type: 'string', choices: ['series'], help: "the series' experiment settings (given options override them)" },
-  epochs: { type: 'number', integer: true, help: 'epochs (default 100)' },
-  'batch-size': { type: 'number', integer: true, help: 'images per batch (default 16)' },
+  epochs: { type: 'number', integer: true, help: `epochs${def('epochs')}` },
+  'batch-size': { type: 'number', integer: true, help: `images per batch${def('batchSize')}` },
   'nominal-batch-size': { type: 'number', integer: true, help: 'accumulate gradients up to this many images per step' },
-  'img-size': { type: 'number', integer: true, help: 'training size, a multiple of 32 (default 416)' },
-  optimizer: { type: 'string', choices: ['adam', 'sgd'], help: 'optimizer (default adam)' },
-  momentum: { type: 'number', help: 'SGD momentum (default 0.9)' },
+  'img-size': { type: 'number', integer: true, help: `training size, a multiple of 32${def('imgSize')}` },
+  optimizer: { type: 'string', choices: ['adam', 'sgd'] satisfies TrainOptions['optimizer'][], help: `optimizer${def('optimizer')}` },
+  momentum: { type: 'number', help: `SGD momentum${def('momentum')}` },
   nesterov: { type: 'boolean', help: 'SGD with Nesterov momentum' },
-  lr0: { type: 'number', help: 'learning rate at iteration 0 and at the end (default 1e-4)' },
-  'peak-lr': { type: 'number', help: 'learning rate after warm-up (default 1e-3)' },
-  'warmup-iters': { type: 'number', integer: true, help: 'warm-up optimizer steps (default 500)' },
-  schedule: { type: 'string', choices: ['series', 'cosine', 'constant', 'darknet'], help: 'LR schedule (default series: warm-up then cosine to lr0)' },
-  'weight-decay': { type: 'number', help: 'L2 weight decay of conv weights; none on BN and biases (default 5e-4)' },
-  'clip-grad': { type: 'number', help: 'clip gradients to this global L2 norm (default off)' },
-  'bn-momentum': { type: 'number', help: "BatchNorm momentum while training (default 0.1; darknet's 0.01 lags in short runs)" },
-  ema: { type: 'number', help: 'EMA decay of the weights, e.g. 0.9999 (default off)' },
-  'bbox-loss': { type: 'string', choices: ['mse', 'iou', 'giou', 'ciou'], help: 'box loss (default ciou)' },
-  'obj-target': { type: 'string', choices: ['1', 'iou'], help: 'objectness target (default iou)' },
-  assign: { type: 'string', choices: ['ratio', 'best-iou'], help: 'anchor assignment (default ratio)' },
-  'ignore-thresh': { type: 'number', help: "darknet's ignore_thresh (default off)" },
-  augment: { type: 'boolean', help: 'augmentation (default on; --no-augment turns it off)' },
+  lr0: { type: 'number', help: `learning rate at iteration 0 and at the end${def('lr0')}` },
+  'peak-lr': { type: 'number', help: `learning rate after warm-up${def('peakLr')}` },
+  'warmup-iters': { type: 'number', integer: true, help: `warm-up optimizer steps${def('warmupIters')}` },
+  schedule: { type: 'string', choices: LR_SCHEDULES, help: `LR schedule; series: warm-up then cosine to lr0${def('schedule')}` },
+  'weight-decay': { type: 'number', help: `L2 weight decay of conv weights; none on BN and biases${def('weightDecay')}` },
+  'clip-grad': { type: 'number', help: `clip gradients to this global L2 norm${def('clipGradNorm', { zeroIsOff: true })}` },
+  'bn-momentum': { type: 'number', help: `BatchNorm momentum while training${def('bnMomentum', { note: "; darknet's 0.01 lags in short runs" })}` },
+  ema: { type: 'number', help: `EMA decay of the weights, e.g. 0.9999${def('ema', { zeroIsOff: true })}` },
+  'bbox-loss': { type: 'string', choices: BBOX_LOSSES, help: `box loss${def('bboxLoss')}` },
+  'obj-target': { type: 'string', choices: OBJ_TARGETS, help: `objectness target${def('objTarget')}` },
+  assign: { type: 'string', choices: ASSIGN_RULES, help: `anchor assignment${def('assign')}` },
+  'ignore-thresh': { type: 'number', help: `darknet's ignore_thresh${def('ignoreThresh')}` },
+  augment: { type: 'boolean', help: `augmentation${def('augment', { note: '; --no-augment turns it off' })}` },
   'max-samples': { type: 'number', integer: true, help: 'train on the first n images only' },
   'max-val-samples': { type: 'number', integer: true, help: 'evaluate on the first n images only' },
-  'eval-interval': { type: 'number', integer: true, help: 'evaluate every n epochs (default 1)' },
-  'eval-conf': { type: 'number', help: 'NMS confidence threshold for evaluation (default 0.001)' },
-  'eval-iou': { type: 'number', help: 'NMS IoU threshold for evaluation (default 0.6)' },
+  'eval-interval': { type: 'number', integer: true, help: `evaluate every n epochs${def('evalInterval')}` },
+  'eval-conf': { type: 'number', help: `NMS confidence threshold for evaluation${def('evalConf')}` },
+  'eval-iou': { type: 'number', help: `NMS IoU threshold for evaluation${def('evalIou')}` },
   'save-images': { type: 'number', integer: true, help: 'save this many evaluation images with detections drawn at the end' },
-  workers: { type: 'number', integer: true, help: 'data loader threads (default 0: in process)' },
-  seed: { type: 'number', integer: true, help: 'random seed (default 0)' },
+  workers: { type: 'number', integer: true, help: `data loader threads${def('workers', { note: ': in process' })}` },
+  seed: { type: 'number', integer: true, help: `random seed${def('seed')}` },
   device: { type: 'string', help: "cpu (default), cuda or cuda:N; also applies to --resume" },
-  project: { type: 'string', help: 'runs folder (default runs/train)' },
-  name: { type: 'string', help: 'run name inside --project (default exp; exp2, ... when taken)' },
+  project: { type: 'string', help: `runs folder${def('project')}` },
+  name: { type: 'string', help: `run name inside --project${def('name', { note: '; exp2, ... when taken' })}` },
   resume: { type: 'string', help: 'continue a run from its weights/last.safetensors, also after Ctrl-C mid-epoch (other options ignored except --epochs, --device)' },
 } satisfies Specs;
 
@@ -93,12 +114,15 @@ export async function runTrain(argv: string[]): Promise<number> {
   return r.interrupted ? 130 : 0;
 }
 
+/** The main job's settings over the trainer's defaults, for its help. */
+const MAIN = { ...DEFAULT_TRAIN, ...shapesPreset() };
+
 const MAIN_SPECS = {
-  epochs: { type: 'number', integer: true, help: 'epochs (default 10)' },
-  images: { type: 'number', integer: true, help: 'generated training images (default 800)' },
-  workers: { type: 'number', integer: true, help: 'data loader threads (default 0)' },
-  project: { type: 'string', help: 'runs folder (default runs/train)' },
-  name: { type: 'string', help: 'run name (default shapes)' },
+  epochs: { type: 'number', integer: true, help: `epochs (default ${shown(MAIN.epochs)})` },
+  images: { type: 'number', integer: true, help: `generated training images (default ${MAIN.data.replace(/^shapes:/, '')})` },
+  workers: { type: 'number', integer: true, help: `data loader threads (default ${shown(MAIN.workers)})` },
+  project: { type: 'string', help: `runs folder (default ${shown(MAIN.project)})` },
+  name: { type: 'string', help: `run name (default ${shown(MAIN.name)})` },
 } satisfies Specs;
 
 /** The main job (`yolov3` with no arguments): see src/train/presets.ts. */

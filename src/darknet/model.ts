@@ -4,7 +4,8 @@
 import * as torch from '../torch/index.js';
 import { Module } from '../nn/index.js';
 import { ConvBlock } from './conv_block.js';
-import { decodeHead, headLayout, darknetYoloOutput, type HeadInfo } from './decode.js';
+import { decodeHead } from '../yolo/decode.js';
+import { headLayout, darknetYoloOutput, type HeadInfo } from './head_layout.js';
 import * as L from './layers.js';
 import { layerShapes } from './shapes.js';
 import { readCfg, parseCfg, type ParseOptions } from './cfg_parse.js';
@@ -84,8 +85,9 @@ export class Darknet extends Module {
     }
   }
 
+  /** Raw heads (forwardHeads) of an inputWidth x inputHeight input to decoded boxes [B, N, 5+nc], as predict. */
   decode(heads: Tensor[], inputWidth: number, inputHeight: number): Tensor {
-    return torch.tidy(() => torch.cat(heads.map((h, i) => decodeHead(h, this.heads[i], inputWidth, inputHeight)), 1));
+    return torch.tidy(() => torch.cat(heads.map((raw, i) => decodeHead(raw, { ...this.heads[i], stride: [inputWidth / raw.shape[3], inputHeight / raw.shape[2]] })), 1));
   }
 
   /** Head strides [x, y] in pixels for an input size (32, 16, 8 for yolov3). */

@@ -5,6 +5,14 @@
 // saved in checkpoints with the other options.
 import type { NetSpec } from '../darknet/specs.js';
 
+/**
+ * The schedules by name, as TrainOptions.schedule and `yolov3 train
+ * --schedule` take them; each is documented at its LrScheduleSpec case below
+ * (scheduleFor in options.ts maps a run's options to its spec).
+ */
+export const LR_SCHEDULES = ['series', 'cosine', 'constant', 'darknet'] as const;
+export type LrScheduleKind = (typeof LR_SCHEDULES)[number];
+
 export type LrScheduleSpec =
   /**
    * The series' `lr_schedular`: linear warm-up from lr0 (at iter 0) to peakLr

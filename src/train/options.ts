@@ -1,7 +1,7 @@
 // What a training run takes: one plain-JSON options object (saved in every
 // checkpoint), its defaults, and the series' experiment as a preset.
-import type { BboxLoss, ObjTarget, AssignRule } from '../yolo/index.js';
-import type { LrScheduleSpec } from './lr_schedule.js';
+import { DEFAULT_LOSS, type BboxLoss, type ObjTarget, type AssignRule } from '../yolo/index.js';
+import type { LrScheduleKind, LrScheduleSpec } from './lr_schedule.js';
 
 export interface TrainOptions {
   /** darknet .cfg path. */
@@ -26,14 +26,14 @@ export interface TrainOptions {
   momentum: number;
   nesterov: boolean;
   weightDecay: number;
-  /** LR schedule; its iteration is the optimizer step. Default: the series' warm-up then cosine back to lr0. */
+  /** LR schedule (lr_schedule.ts LR_SCHEDULES, mapped by scheduleFor); its iteration is the optimizer step. */
   lr0: number;
   peakLr: number;
   warmupIters: number;
-  schedule?: 'series' | 'cosine' | 'constant' | 'darknet';
+  schedule?: LrScheduleKind;
   /** Gradient clipping by global L2 norm (0 = off). */
   clipGradNorm: number;
-  /** BatchNorm momentum while training (default 0.1, PyTorch's; darknet's own is 0.01). */
+  /** BatchNorm momentum while training (PyTorch's by default; darknet's own is 0.01). */
   bnMomentum?: number;
   /** EMA of the weights (evaluated and saved beside the model); 0 = off, else the decay. */
   ema: number;
@@ -50,7 +50,7 @@ export interface TrainOptions {
   evalIou: number;
   workers: number;
   seed: number;
-  /** Run folder = project/name; default runs/train/exp. */
+  /** Run folder = project/name. */
   project: string;
   name: string;
   /** Drawn detections of this many validation images saved at the end. */
@@ -63,7 +63,12 @@ export interface TrainOptions {
   verbose?: boolean;
 }
 
-export const DEFAULT_TRAIN: Omit<TrainOptions, 'cfg' | 'data'> = {
+/**
+ * Every option's default, the only place one is set: train() fills what is
+ * not given from here, `yolov3 train --help` shows them and the training
+ * benchmark uses them. The loss's come from the loss's own DEFAULT_LOSS.
+ */
+export const DEFAULT_TRAIN = {
   epochs: 100,
   batchSize: 16,
   imgSize: 416,
@@ -76,11 +81,12 @@ export const DEFAULT_TRAIN: Omit<TrainOptions, 'cfg' | 'data'> = {
   warmupIters: 500,
   schedule: 'series',
   clipGradNorm: 0,
+  bnMomentum: 0.1,
   ema: 0,
-  bboxLoss: 'ciou',
-  objTarget: 'iou',
-  assign: 'ratio',
-  ignoreThresh: null,
+  bboxLoss: DEFAULT_LOSS.bboxLoss,
+  objTarget: DEFAULT_LOSS.objTarget,
+  assign: DEFAULT_LOSS.assign,
+  ignoreThresh: DEFAULT_LOSS.ignoreThresh,
   augment: true,
   maxSamples: 0,
   maxValSamples: 0,
@@ -92,7 +98,7 @@ export const DEFAULT_TRAIN: Omit<TrainOptions, 'cfg' | 'data'> = {
   project: 'runs/train',
   name: 'exp',
   saveImages: 0,
-};
+} satisfies Omit<TrainOptions, 'cfg' | 'data'>;
 
 /**
  * The series' experiment: Adam, lr0 1e-4 warming to 8e-4 over 4,000

@@ -2,7 +2,21 @@
 // seed's six index columns (s, n, b, a, i, j). Runs on plain numbers (labels
 // are few); every float step is rounded to float32 with Math.fround when the
 // labels are float32, so ties and cell borders fall exactly as in PyTorch.
-import type { YoloScale, AssignRule } from './options.js';
+import { inputSize, type Grid, type YoloScale } from './scale.js';
+
+/**
+ * Which anchors a label trains (LossOptions.assign), each rule implemented
+ * in RULES below.
+ * - 'ratio' (the series' compute_loss): at every scale, the anchor with the
+ *   smallest |w/aw − 1| + |h/ah − 1| (label and anchor sizes in input pixels),
+ *   kept when that sum is below `ratioThreshold`; so a label may train one
+ *   anchor at each of several scales, or none at some.
+ * - 'best-iou' (the YOLOv3 paper): exactly one anchor of all scales, the one
+ *   whose prior shape has the highest IoU with the label's shape, both centred
+ *   at the origin. See bestIouChoice for why priors, not predictions.
+ */
+export const ASSIGN_RULES = ['ratio', 'best-iou'] as const;
+export type AssignRule = (typeof ASSIGN_RULES)[number];
 
 /**
  * One row per (label, anchor) pair that trains, sorted by scale then label:
@@ -22,32 +36,6 @@ export interface Assignment {
   a: number[];
   i: number[];
   j: number[];
-}
-
-/** A head's grid: h rows, w columns. */
-export interface Grid {
-  h: number;
-  w: number;
-}
-
-/** Strides as [x, y]. */
-export function strideXY(scale: YoloScale): [number, number] {
-  return typeof scale.stride === 'number' ? [scale.stride, scale.stride] : scale.stride;
-}
-
-/** The network input size in pixels, which every head must agree on. */
-export function inputSize(grids: Grid[], scales: YoloScale[]): { width: number; height: number } {
-  const sizes = grids.map((g, s) => {
-    const [sx, sy] = strideXY(scales[s]);
-    return { width: g.w * sx, height: g.h * sy };
-  });
-  const { width, height } = sizes[0];
-  sizes.forEach((z, s) => {
-    if (z.width !== width || z.height !== height) {
-      throw new RangeError(`yoloLoss: head ${s} (${grids[s].w}x${grids[s].h} cells, stride ${scales[s].stride}) implies a ${z.width}x${z.height} input, head 0 a ${width}x${height} one`);
-    }
-  });
-  return { width, height };
 }
 
 type Round = (x: number) => number;
@@ -104,9 +92,22 @@ function bestIouChoice(gw: number, gh: number, scales: YoloScale[], f: Round): [
   return best;
 }
 
-/** Builds the (s, n, b, a, i, j) rows for the labels. */
-export function assignAnchors(labels: LabelRows, grids: Grid[], scales: YoloScale[], rule: AssignRule, ratioThreshold = 2): Assignment {
+/** A rule: the (scale, anchor) pairs a label of gw x gh input pixels trains. */
+type Rule = (gw: number, gh: number, scales: YoloScale[], ratioThreshold: number, f: Round) => [number, number][];
+
+const RULES: Record<AssignRule, Rule> = {
+  ratio: (gw, gh, scales, threshold, f) => scales.flatMap((scale, s): [number, number][] => {
+    const a = ratioChoice(gw, gh, scale.anchors, threshold, f);
+    return a >= 0 ? [[s, a]] : [];
+  }),
+  'best-iou': (gw, gh, scales, _threshold, f) => [bestIouChoice(gw, gh, scales, f)],
+};
+
+/** Builds the (s, n, b, a, i, j) rows for the labels (ratioThreshold: LossOptions', read by 'ratio' only). */
+export function assignAnchors(labels: LabelRows, grids: Grid[], scales: YoloScale[], rule: AssignRule, ratioThreshold: number): Assignment {
   if (grids.length !== scales.length) throw new RangeError(`yoloLoss: ${grids.length} heads but ${scales.length} scales`);
+  const choose = RULES[rule];
+  if (!choose) throw new TypeError(`assignAnchors: rule must be one of ${ASSIGN_RULES.join(', ')}, got '${rule}'`);
   const f: Round = labels.float32 ? Math.fround : (x) => x;
   const { width, height } = inputSize(grids, scales);
   const out = emptyAssignment();
@@ -116,15 +117,7 @@ export function assignAnchors(labels: LabelRows, grids: Grid[], scales: YoloScal
   const chosen: [number, number][][] = scales.map(() => []); // per scale: [n, a]
   for (let n = 0; n < labels.count; n++) {
     const [gw, gh] = size(n);
-    if (rule === 'ratio') {
-      scales.forEach((scale, s) => {
-        const a = ratioChoice(gw, gh, scale.anchors, ratioThreshold, f);
-        if (a >= 0) chosen[s].push([n, a]);
-      });
-    } else {
-      const [s, a] = bestIouChoice(gw, gh, scales, f);
-      chosen[s].push([n, a]);
-    }
+    for (const [s, a] of choose(gw, gh, scales, ratioThreshold, f)) chosen[s].push([n, a]);
   }
   chosen.forEach((pairs, s) => {
     const { h, w } = grids[s];

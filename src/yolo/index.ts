@@ -1,7 +1,11 @@
-// YOLO training targets and loss. See DESIGN.md (src/yolo) and options.ts.
+// YOLO heads and their loss: the head decoder, anchor assignment, targets
+// and the loss variants. See DESIGN.md (src/yolo) and options.ts.
 export { yoloLoss, type LossResult } from './loss.js';
-export { assignAnchors, inputSize, strideXY, type Assignment, type Grid, type LabelRows } from './assign.js';
-export { resolveLossOptions, yoloScales, type LossOptions, type ResolvedLossOptions, type YoloScale, type AssignRule, type BboxLoss, type ObjTarget } from './options.js';
-export { gatherPositives, anchorsInGrid, centreOffset, type Positives } from './targets.js';
-export { boxLoss, classLoss, positiveIou } from './box_loss.js';
-export { objectnessLoss, cellPositions } from './objectness.js';
+export { strideXY, inputSize, yoloScales, type YoloScale, type Grid } from './scale.js';
+export { decodeHead, decodeBoxes, anchorsIn, cellCorners, centreOffset, boxSize, type BoxUnits } from './decode.js';
+export { assignAnchors, ASSIGN_RULES, type AssignRule, type Assignment, type LabelRows } from './assign.js';
+export { resolveLossOptions, DEFAULT_LOSS, type LossOptions, type ResolvedLossOptions } from './options.js';
+export { gatherPositives, type Positives } from './positives.js';
+export { boxLoss, positiveIou, BBOX_LOSSES, BOX_LOSSES, type BboxLoss } from './box_loss.js';
+export { classLoss } from './class_loss.js';
+export { objectnessLoss, cellPositions, OBJ_TARGETS, type ObjTarget } from './objectness.js';

@@ -1,12 +1,16 @@
 // The YOLOv3 loss: loss = box + obj + cls (each times its gain), from the
-// raw heads of a darknet model in training mode and the batch's labels.
+// raw heads of a darknet model in training mode and the batch's labels. Only
+// composes the parts: assignment (assign.ts), the predictions and labels at
+// assigned cells (positives.ts), box_loss.ts, objectness.ts, class_loss.ts.
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { assignAnchors, type Assignment } from './assign.js';
-import { boxLoss, classLoss } from './box_loss.js';
+import { boxLoss } from './box_loss.js';
+import { classLoss } from './class_loss.js';
 import { objectnessLoss } from './objectness.js';
-import { resolveLossOptions, type LossOptions, type YoloScale } from './options.js';
-import { gatherPositives } from './targets.js';
+import { resolveLossOptions, type LossOptions } from './options.js';
+import { gatherPositives } from './positives.js';
+import type { YoloScale } from './scale.js';
 
 export interface LossResult {
   /** gains.box·box + gains.obj·obj + gains.cls·cls; differentiable w.r.t. the heads. */
@@ -50,9 +54,9 @@ function checkLabelValues(data: ArrayLike<number>, count: number, batch: number,
 /**
  * The loss of raw heads (one [B, na, h, w, 5 + nc] tensor per scale, in the
  * order of `scales`) against labels [N, 6] = (batch_idx, x, y, w, h, cls),
- * normalised 0..1. Options and their defaults: options.ts. Reads the labels
- * to the host once (for the assignment); everything else stays on the heads'
- * device. Zero labels give box = cls = 0 and an objectness term that pushes
+ * normalised 0..1. Options and their defaults: options.ts (DEFAULT_LOSS).
+ * Reads the labels to the host once (for the assignment); everything else
+ * stays on the heads' device. Zero labels give box = cls = 0 and an objectness term that pushes
  * every prediction towards 0: finite, with finite gradients.
  */
 export function yoloLoss(heads: Tensor[], labels: Tensor, scales: YoloScale[], options: LossOptions = {}): LossResult {
@@ -69,16 +73,9 @@ export function yoloLoss(heads: Tensor[], labels: Tensor, scales: YoloScale[], o
     const assignment = assignAnchors({ data, count, float32: lab.dtype === 'float32' }, grids, scales, o.assign, o.ratioThreshold);
     const positives = gatherPositives(heads, lab, assignment, scales);
     const zero = () => torch.zeros([], { dtype: heads[0].dtype, device: dev });
-    let box = zero();
-    let cls = zero();
-    let objValues: Tensor | null = null;
-    if (positives) {
-      const b = boxLoss(positives, o.bboxLoss, o.mseWhDivisor, o.objTarget === 'iou');
-      box = b.loss;
-      cls = classLoss(positives, o.labelSmoothing);
-      objValues = o.objTarget === 'iou' ? b.iou : torch.ones([assignment.s.length], { dtype: heads[0].dtype, device: dev });
-    }
-    const obj = objectnessLoss(heads, lab, assignment, scales, objValues, o);
+    const box = positives ? boxLoss(positives, o) : zero();
+    const cls = positives ? classLoss(positives, o.labelSmoothing) : zero();
+    const obj = objectnessLoss(heads, lab, assignment, positives, scales, o);
     const total = box.mul(o.gains.box).add(obj.mul(o.gains.obj)).add(cls.mul(o.gains.cls));
     return { total, box, obj, cls, nPositives: assignment.s.length, assignment };
   });

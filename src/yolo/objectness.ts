@@ -1,12 +1,32 @@
 // The objectness term: BCE-with-logits over every prediction of every scale,
-// target 0 except at assigned cells, positives weighted up by pos_weight, and
-// darknet's ignore_thresh optionally sparing near-hits from being pushed to 0.
+// target 0 except at assigned cells (the target there chosen here, by
+// objTarget), positives weighted up by pos_weight, and darknet's
+// ignore_thresh optionally sparing near-hits from being pushed to 0.
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { convertBoxes, iouMatrix } from '../boxes/index.js';
 import type { Assignment } from './assign.js';
-import type { ResolvedLossOptions, YoloScale } from './options.js';
-import { anchorsInGrid, centreOffset } from './targets.js';
+import { BOX_LOSSES, positiveIou } from './box_loss.js';
+import { decodeBoxes } from './decode.js';
+import type { ResolvedLossOptions } from './options.js';
+import type { Positives } from './positives.js';
+import type { YoloScale } from './scale.js';
+
+/**
+ * The objectness target at assigned cells (LossOptions.objTarget; every other
+ * cell's target is 0), each implemented in TARGETS below.
+ * - '1': 1.
+ * - 'iou': the IoU of the predicted and label boxes (the bboxLoss kind; plain
+ *   IoU for 'mse': BOX_LOSSES[bboxLoss].iou), detached and clamped to ≥ 0.
+ * A cell assigned by two labels gets the larger.
+ */
+export const OBJ_TARGETS = ['1', 'iou'] as const;
+export type ObjTarget = (typeof OBJ_TARGETS)[number];
+
+const TARGETS: Record<ObjTarget, (p: Positives, o: ResolvedLossOptions) => Tensor> = {
+  '1': (p) => torch.ones([p.pbox.shape[0]], { dtype: p.clsLogits.dtype, device: p.pbox.device as torch.Device }),
+  iou: (p, o) => torch.noGrad(() => positiveIou(p, BOX_LOSSES[o.bboxLoss].iou).clamp(0, null)),
+};
 
 /** Flat positions of the assigned cells in the concatenation of all heads' [B, na, h, w] (row-major). */
 export function cellPositions(heads: Tensor[], asg: Assignment): number[] {
@@ -23,24 +43,11 @@ export function cellPositions(heads: Tensor[], asg: Assignment): number[] {
   });
 }
 
-/** Every prediction's box [B, na·h·w, 4] (xyxy, grid units of its scale), detached. */
-function decodedBoxes(head: Tensor, scale: YoloScale): Tensor {
-  return torch.noGrad(() => torch.tidy(() => {
-    const [b, na, h, w] = head.shape;
-    const dev = head.device as torch.Device;
-    const [gy, gx] = torch.meshgrid([torch.arange(h, undefined, 1, { dtype: 'float32', device: dev }), torch.arange(w, undefined, 1, { dtype: 'float32', device: dev })], 'ij');
-    const cell = torch.stack([gx, gy], -1).view([1, 1, h, w, 2]);
-    const xy = centreOffset(head.slice(4, 0, 2), scale.scaleXY ?? 1).add(cell);
-    const wh = head.slice(4, 2, 4).exp().mul(anchorsInGrid(scale, head.device).view([1, na, 1, 1, 2]));
-    return convertBoxes(torch.cat([xy, wh], 4), 'xywh', 'xyxy').view([b, na * h * w, 4]);
-  }));
-}
-
 /** [B·na·h·w] bool: the prediction's box has IoU > thresh with some label of its own image. */
 function overlapsLabel(head: Tensor, scale: YoloScale, labels: Tensor, thresh: number): Tensor {
   return torch.noGrad(() => torch.tidy(() => {
-    const [b, , h, w] = head.shape;
-    const boxes = decodedBoxes(head, scale);
+    const [b, na, h, w] = head.shape;
+    const boxes = convertBoxes(decodeBoxes(head, scale, 'grid'), 'xywh', 'xyxy').view([b, na * h * w, 4]);
     const perImage = boxes.shape[1];
     const grid = torch.tensor([w, h, w, h], { device: head.device as torch.Device });
     const truth = convertBoxes(labels.slice(1, 1, 5).mul(grid), 'xywh', 'xyxy'); // [N, 4]
@@ -67,9 +74,9 @@ function groupMax(pos: Tensor, values: Tensor): Tensor {
  * Mean over all nPreds predictions of BCE-with-logits(obj, target) with
  * pos_weight = posWeightFactor · (nPreds − nPosCells) / max(nPosCells, 1);
  * ignored predictions weigh 0 but stay in the mean's denominator.
- * `positiveValues` [m] is the target of each assignment row (1 or the IoU).
+ * `positives` are the assignment's rows (null when there are none).
  */
-export function objectnessLoss(heads: Tensor[], labels: Tensor, asg: Assignment, scales: YoloScale[], positiveValues: Tensor | null, o: ResolvedLossOptions): Tensor {
+export function objectnessLoss(heads: Tensor[], labels: Tensor, asg: Assignment, positives: Positives | null, scales: YoloScale[], o: ResolvedLossOptions): Tensor {
   return torch.tidy(() => {
     const logits = torch.cat(heads.map((h) => h.select(4, 4).reshape([-1])));
     const nPreds = logits.shape[0];
@@ -78,9 +85,10 @@ export function objectnessLoss(heads: Tensor[], labels: Tensor, asg: Assignment,
     const nPosCells = new Set(positions).size;
     const target = torch.zeros([nPreds], { dtype: logits.dtype, device: dev });
     const assigned = torch.zeros([nPreds], { dtype: 'bool', device: dev });
-    if (positions.length > 0 && positiveValues) {
+    if (positions.length > 0 && positives) {
       const pos = torch.tensor(positions, { dtype: 'int64', device: dev });
-      const values = nPosCells < positions.length ? groupMax(pos, positiveValues) : positiveValues;
+      const perRow = TARGETS[o.objTarget](positives, o);
+      const values = nPosCells < positions.length ? groupMax(pos, perRow) : perRow;
       target.indexPut_([pos], values.to(logits.dtype));
       assigned.indexPut_([pos], true);
     }

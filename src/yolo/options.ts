@@ -1,90 +1,59 @@
-// The loss's inputs besides tensors: the heads' anchors and strides, and the
-// variants of the loss, each documented here where it is defined.
-
-/** One YOLO head, in the same order as the raw head tensors given to the loss. */
-export interface YoloScale {
-  /** This head's anchors [w, h] in input pixels (after the cfg's mask). */
-  anchors: [number, number][];
-  /** Input pixels per grid cell, one number or [x, y]; the input is w·stride × h·stride pixels. */
-  stride: number | [number, number];
-  /**
-   * Darknet's scale_x_y (1 for YOLOv3): the centre offset in the cell is
-   * sigmoid(t)·scaleXY − (scaleXY − 1)/2, as the decoder uses.
-   */
-  scaleXY?: number;
-}
-
-/**
- * Which anchors a label trains.
- * - 'ratio' (the series' compute_loss): at every scale, the anchor with the
- *   smallest |w/aw − 1| + |h/ah − 1| (label and anchor sizes in input pixels),
- *   kept when that sum is below `ratioThreshold`; so a label may train one
- *   anchor at each of several scales, or none at some.
- * - 'best-iou' (the YOLOv3 paper): exactly one anchor of all scales, the one
- *   whose prior shape has the highest IoU with the label's shape, both centred
- *   at the origin. See assign.ts for why priors, not predictions.
- */
-export type AssignRule = 'ratio' | 'best-iou';
-
-/**
- * The box term at assigned cells. Boxes are in grid units of the cell's scale,
- * relative to the cell's top-left corner: prediction (cx, cy, w, h) =
- * (offset(tx), offset(ty), aw·exp(tw), ah·exp(th)) with anchors in grid units
- * (pixels / stride); label = (x·W − i, y·H − j, w·W, h·H) on a W × H grid.
- * - 'mse' (the series): mean over cells and the 2 coordinates of
- *   (offset − label offset)², plus the mean over cells and the 2 sizes of
- *   (w − label w)² divided by `mseWhDivisor` (10): sizes in grid units are
- *   larger than offsets in 0..1, so the series scaled their error down.
- * - 'iou' | 'giou' | 'ciou': the mean over cells of 1 − IoU / GIoU / CIoU of
- *   the two boxes (src/boxes pairedIou).
- */
-export type BboxLoss = 'mse' | 'iou' | 'giou' | 'ciou';
-
-/**
- * The objectness target at assigned cells (every other cell's target is 0).
- * - '1': 1.
- * - 'iou': the IoU of the predicted and label boxes (the bboxLoss kind; plain
- *   IoU for 'mse'), detached and clamped to ≥ 0. A cell assigned by two
- *   labels gets the larger.
- */
-export type ObjTarget = '1' | 'iou';
+// The loss's options besides tensors: which variant of each part (each
+// variant list is defined and documented with its part: ASSIGN_RULES in
+// assign.ts, BBOX_LOSSES in box_loss.ts, OBJ_TARGETS in objectness.ts),
+// the numbers that tune them, and their one set of defaults.
+import { ASSIGN_RULES, type AssignRule } from './assign.js';
+import { BBOX_LOSSES, type BboxLoss } from './box_loss.js';
+import { OBJ_TARGETS, type ObjTarget } from './objectness.js';
 
 export interface LossOptions {
-  /** Anchor assignment rule; default 'ratio'. */
+  /** Anchor assignment rule (assign.ts ASSIGN_RULES). */
   assign?: AssignRule;
-  /** 'ratio' keeps an anchor when |w/aw − 1| + |h/ah − 1| < this; default 2 (the series). */
+  /** 'ratio' keeps an anchor when |w/aw − 1| + |h/ah − 1| < this. */
   ratioThreshold?: number;
-  /** Box term; default 'mse' (the series). */
+  /** Box term (box_loss.ts BBOX_LOSSES). */
   bboxLoss?: BboxLoss;
-  /** With bboxLoss 'mse': the squared w, h error (grid units) is divided by this; default 10. */
+  /** With bboxLoss 'mse': the squared w, h error (grid units) is divided by this. */
   mseWhDivisor?: number;
-  /** Objectness target at assigned cells; default '1'. */
+  /** Objectness target at assigned cells (objectness.ts OBJ_TARGETS). */
   objTarget?: ObjTarget;
   /**
    * Objectness BCE weights positives by posWeightFactor · (nPreds − nPosCells) / nPosCells:
    * nPreds counts every prediction (Σ over scales of B·na·h·w), nPosCells the
    * distinct assigned (scale, image, anchor, row, column) cells (1 when there
-   * are none). Default 0.5 (the series).
+   * are none).
    */
   posWeightFactor?: number;
   /**
    * Darknet's ignore_thresh: an unassigned prediction whose decoded box has
    * IoU above this with any label of its image gets no objectness loss (it
-   * is not pushed towards 0; it still counts in the mean). Default null (off;
-   * yolov3.cfg uses 0.7).
+   * is not pushed towards 0; it still counts in the mean). null: off.
    */
   ignoreThresh?: number | null;
-  /** Class targets become 1 − ε/2 and ε/2 (ultralytics' smooth_BCE); default 0. */
+  /** Class targets become 1 − ε/2 and ε/2 (ultralytics' smooth_BCE). */
   labelSmoothing?: number;
-  /** Multipliers of the three parts in the total (balance); default 1 each (the series). */
+  /** Multipliers of the three parts in the total (balance). */
   gains?: { box?: number; obj?: number; cls?: number };
 }
 
 export type ResolvedLossOptions = Required<Omit<LossOptions, 'gains'>> & { gains: { box: number; obj: number; cls: number } };
 
-const ASSIGN: readonly AssignRule[] = ['ratio', 'best-iou'];
-const BBOX: readonly BboxLoss[] = ['mse', 'iou', 'giou', 'ciou'];
-const OBJ: readonly ObjTarget[] = ['1', 'iou'];
+/**
+ * Every option's default, the only place one is set: yoloLoss fills what is
+ * not given from here, and the trainer's DEFAULT_TRAIN (src/train/options.ts)
+ * takes its loss defaults from here.
+ */
+export const DEFAULT_LOSS: Readonly<ResolvedLossOptions> = Object.freeze({
+  assign: 'ratio', // the series
+  ratioThreshold: 2, // the series
+  bboxLoss: 'ciou',
+  mseWhDivisor: 10, // the series
+  objTarget: 'iou',
+  posWeightFactor: 0.5, // the series
+  ignoreThresh: null, // off; yolov3.cfg uses 0.7
+  labelSmoothing: 0,
+  gains: Object.freeze({ box: 1, obj: 1, cls: 1 }), // the series
+});
 
 function oneOf<T extends string>(name: string, value: T, allowed: readonly T[]): T {
   if (!allowed.includes(value)) throw new TypeError(`yoloLoss: ${name} must be one of ${allowed.map((v) => `'${v}'`).join(', ')}, got '${value}'`);
@@ -96,36 +65,28 @@ function nonNegative(name: string, value: number): number {
   return value;
 }
 
-/** Fills defaults and checks every option. */
+/** Fills defaults (DEFAULT_LOSS) and checks every option. */
 export function resolveLossOptions(o: LossOptions = {}): ResolvedLossOptions {
-  const smoothing = nonNegative('labelSmoothing', o.labelSmoothing ?? 0);
+  const d = DEFAULT_LOSS;
+  const smoothing = nonNegative('labelSmoothing', o.labelSmoothing ?? d.labelSmoothing);
   if (smoothing > 1) throw new RangeError(`yoloLoss: labelSmoothing must be ≤ 1, got ${smoothing}`);
-  const ignore = o.ignoreThresh ?? null;
+  const ignore = o.ignoreThresh === undefined ? d.ignoreThresh : o.ignoreThresh;
   if (ignore !== null) nonNegative('ignoreThresh', ignore);
-  const divisor = nonNegative('mseWhDivisor', o.mseWhDivisor ?? 10);
+  const divisor = nonNegative('mseWhDivisor', o.mseWhDivisor ?? d.mseWhDivisor);
   if (divisor === 0) throw new RangeError('yoloLoss: mseWhDivisor must be > 0');
   return {
-    assign: oneOf('assign', o.assign ?? 'ratio', ASSIGN),
-    ratioThreshold: nonNegative('ratioThreshold', o.ratioThreshold ?? 2),
-    bboxLoss: oneOf('bboxLoss', o.bboxLoss ?? 'mse', BBOX),
+    assign: oneOf('assign', o.assign ?? d.assign, ASSIGN_RULES),
+    ratioThreshold: nonNegative('ratioThreshold', o.ratioThreshold ?? d.ratioThreshold),
+    bboxLoss: oneOf('bboxLoss', o.bboxLoss ?? d.bboxLoss, BBOX_LOSSES),
     mseWhDivisor: divisor,
-    objTarget: oneOf('objTarget', o.objTarget ?? '1', OBJ),
-    posWeightFactor: nonNegative('posWeightFactor', o.posWeightFactor ?? 0.5),
+    objTarget: oneOf('objTarget', o.objTarget ?? d.objTarget, OBJ_TARGETS),
+    posWeightFactor: nonNegative('posWeightFactor', o.posWeightFactor ?? d.posWeightFactor),
     ignoreThresh: ignore,
     labelSmoothing: smoothing,
     gains: {
-      box: nonNegative('gains.box', o.gains?.box ?? 1),
-      obj: nonNegative('gains.obj', o.gains?.obj ?? 1),
-      cls: nonNegative('gains.cls', o.gains?.cls ?? 1),
+      box: nonNegative('gains.box', o.gains?.box ?? d.gains.box),
+      obj: nonNegative('gains.obj', o.gains?.obj ?? d.gains.obj),
+      cls: nonNegative('gains.cls', o.gains?.cls ?? d.gains.cls),
     },
   };
-}
-
-/**
- * Scales from a model's heads (anything with anchors and scaleXY, such as
- * Darknet.heads) and their strides (Darknet.strides()), in the same order.
- */
-export function yoloScales(heads: { anchors: [number, number][]; scaleXY?: number }[], strides: (number | [number, number])[]): YoloScale[] {
-  if (heads.length !== strides.length) throw new RangeError(`yoloScales: ${heads.length} heads but ${strides.length} strides`);
-  return heads.map((h, s) => ({ anchors: h.anchors.map(([w, h]) => [w, h] as [number, number]), stride: strides[s], scaleXY: h.scaleXY ?? 1 }));
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
-import { Darknet, CfgError, decodeHead, headLayout, type HeadInfo } from '../../src/darknet/index.js';
+import { Darknet, CfgError, headLayout } from '../../src/darknet/index.js';
 import { sharedPath } from '../support/references.js';
 import { CUSTOM_CFG } from './custom_cfgs.js';
 
@@ -66,29 +66,6 @@ test('yolov3 at 416: one eval forward leaves memory().tensors unchanged apart fr
   assert.equal(torch.memory().tensors - start, owned);
   m.dispose();
   assert.equal(torch.memory().tensors, start);
-});
-
-test('decodeHead: darknet get_yolo_box in input pixels, sigmoid scores', () => {
-  const head: HeadInfo = { layer: 0, mask: [0, 1], anchors: [[10, 20], [30, 40]], classes: 1, scaleXY: 1 };
-  const leaked = tensorsAfter(() => {
-    torch.manualSeed(0);
-    const raw = torch.randn([1, 2, 3, 4, 6]); // h=3, w=4 on a 64 x 48 input: stride 16
-    const out = decodeHead(raw, head, 64, 48);
-    assert.deepEqual(out.shape, [1, 24, 6]);
-    const r = raw.toArray();
-    const o = out.toArray();
-    const sig = (v: number) => 1 / (1 + Math.exp(-v));
-    for (const [a, i, j] of [[0, 0, 0], [1, 2, 3], [1, 1, 2]]) {
-      const k = ((a * 3 + i) * 4 + j) * 6;
-      const want = [(j + sig(r[k])) * 16, (i + sig(r[k + 1])) * 16, Math.exp(r[k + 2]) * head.anchors[a][0], Math.exp(r[k + 3]) * head.anchors[a][1], sig(r[k + 4]), sig(r[k + 5])];
-      want.forEach((v, c) => assert.ok(Math.abs(o[k + c] - v) < 1e-4 * Math.max(1, Math.abs(v)), `a${a} i${i} j${j} c${c}: ${o[k + c]} vs ${v}`));
-    }
-    // scale_x_y stretches the sigmoid around the cell centre
-    const stretched = torch.tidy(() => decodeHead(raw, { ...head, scaleXY: 2 }, 64, 48).toArray());
-    assert.ok(Math.abs(stretched[0] - (sig(r[0]) * 2 - 0.5) * 16) < 1e-4);
-    torch.dispose([raw, out]);
-  });
-  assert.equal(leaked, 0);
 });
 
 test('headLayout: darknet channel order [anchor][5+nc] to [B, na, h, w, 5+nc]', () => {

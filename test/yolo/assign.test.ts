@@ -54,7 +54,7 @@ test("'ratio' assigns per scale, below the threshold, sorted by scale then label
 });
 
 test("'best-iou' assigns exactly one anchor of all scales per label", () => {
-  assert.deepEqual(rows(assignAnchors(input, GRIDS, SCALES, 'best-iou')), [
+  assert.deepEqual(rows(assignAnchors(input, GRIDS, SCALES, 'best-iou', 2)), [
     [0, 1, 1, 0, 3, 2], [1, 0, 0, 0, 4, 2], [2, 2, 0, 0, 15, 0],
   ]);
 });
@@ -63,13 +63,13 @@ test('the order of heads comes from the scales given, not assumed', () => {
   const reversed = [...SCALES].reverse();
   const grids = [...GRIDS].reverse();
   // Same rows as best-iou above with s mapped 0<->2, re-sorted by scale.
-  assert.deepEqual(rows(assignAnchors(input, grids, reversed, 'best-iou')), [
+  assert.deepEqual(rows(assignAnchors(input, grids, reversed, 'best-iou', 2)), [
     [0, 2, 0, 0, 15, 0], [1, 0, 0, 0, 4, 2], [2, 1, 1, 0, 3, 2],
   ]);
 });
 
 test('heads implying different input sizes are refused', () => {
-  assert.throws(() => assignAnchors(input, [{ h: 4, w: 4 }, { h: 4, w: 4 }, { h: 16, w: 16 }], SCALES, 'ratio'), /implies a 64x64 input/);
+  assert.throws(() => assignAnchors(input, [{ h: 4, w: 4 }, { h: 4, w: 4 }, { h: 16, w: 16 }], SCALES, 'ratio', 2), /implies a 64x64 input/);
 });
 
 test('the loss trains heads[s][b, a, j, i]: box gradients only there, and only in x, y, w, h', () => {

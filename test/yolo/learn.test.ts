@@ -1,13 +1,12 @@
 // Does the loss teach? Free raw heads (a parameter, no network) optimised
-// with Adam against the loss must decode, through the darknet decoder the
+// with Adam against the loss must decode, through the head decoder the
 // detector uses, to the label boxes and classes, with no other confident
 // prediction. Run for both assignment rules: best-iou must learn too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
-import { decodeHead } from '../../src/darknet/decode.js';
 import { convertBoxes, iouMatrix } from '../../src/boxes/index.js';
-import { yoloLoss, cellPositions, type AssignRule } from '../../src/yolo/index.js';
+import { yoloLoss, cellPositions, decodeHead, type AssignRule } from '../../src/yolo/index.js';
 import { SCALES, GRIDS, CLASSES } from './fixtures.js';
 
 const SIZE = 128;
@@ -44,7 +43,7 @@ for (const assign of ['ratio', 'best-iou'] as const) {
     const start = torch.memory().tensors;
     const run = train(assign, 300);
     torch.tidy(() => {
-      const decoded = torch.cat(run.heads.map((h, s) => decodeHead(h.detach(), { layer: s, anchors: SCALES[s].anchors, mask: [0, 1, 2], classes: CLASSES, scaleXY: 1 }, SIZE, SIZE)), 1).index(0);
+      const decoded = torch.cat(run.heads.map((h, s) => decodeHead(h.detach(), SCALES[s])), 1).index(0);
       const confident = decoded.select(1, 4).gt(0.5).nonzero().view([-1]);
       const found = decoded.index(confident); // [m, 5 + nc]
       const boxes = convertBoxes(found.slice(1, 0, 4), 'xywh', 'xyxy');

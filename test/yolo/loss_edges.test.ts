@@ -69,7 +69,7 @@ test('loss and backward leave the live-tensor count where they found it', () => 
     heads.forEach((h) => h.zeroGrad());
   }
   // float64 labels are converted to the heads' dtype inside.
-  torch.dispose(yoloLoss(heads, labels64, SCALES, { ignoreThresh: 0.5 }));
+  torch.dispose(yoloLoss(heads, labels64, SCALES, { bboxLoss: 'mse', objTarget: '1', ignoreThresh: 0.5 }));
   assert.equal(torch.memory().tensors, start);
   torch.dispose([heads, labels, labels64]);
 });
@@ -95,8 +95,8 @@ test('gains scale the parts in the total; the parts themselves do not change', (
   torch.tidy(() => {
     const heads = randomHeads(8);
     const labels = randomLabels(9);
-    const a = yoloLoss(heads, labels, SCALES, { bboxLoss: 'giou' });
-    const b = yoloLoss(heads, labels, SCALES, { bboxLoss: 'giou', gains: { box: 2, obj: 0.5, cls: 3 } });
+    const a = yoloLoss(heads, labels, SCALES, { bboxLoss: 'giou', objTarget: '1' });
+    const b = yoloLoss(heads, labels, SCALES, { bboxLoss: 'giou', objTarget: '1', gains: { box: 2, obj: 0.5, cls: 3 } });
     for (const p of ['box', 'obj', 'cls'] as const) assert.equal(a[p].item(), b[p].item());
     const expected = 2 * a.box.item() + 0.5 * a.obj.item() + 3 * a.cls.item();
     assert.ok(Math.abs(b.total.item() - expected) < 1e-5 * expected);

@@ -10,9 +10,10 @@ import { yoloLoss, type LossOptions } from '../../src/yolo/index.js';
 const LN2 = Math.log(2);
 const SCALES = [{ anchors: [[16, 16], [32, 32]] as [number, number][], stride: 32 }];
 
+/** The parts with the series' variants (box 'mse', objectness target '1') unless `options` names others. */
 function parts(options: LossOptions) {
   return torch.tidy(() => {
-    const r = yoloLoss([torch.zeros([1, 2, 1, 1, 6])], torch.tensor([[0, 0.5, 0.5, 0.75, 0.5, 0]]), SCALES, options);
+    const r = yoloLoss([torch.zeros([1, 2, 1, 1, 6])], torch.tensor([[0, 0.5, 0.5, 0.75, 0.5, 0]]), SCALES, { bboxLoss: 'mse', objTarget: '1', ...options });
     return { box: r.box.item(), obj: r.obj.item(), cls: r.cls.item(), total: r.total.item(), a: r.assignment.a };
   });
 }

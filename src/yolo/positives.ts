@@ -4,8 +4,8 @@
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import type { Assignment } from './assign.js';
-import { strideXY } from './assign.js';
-import type { YoloScale } from './options.js';
+import { anchorsIn, boxSize, centreOffset } from './decode.js';
+import type { YoloScale } from './scale.js';
 
 export interface Positives {
   /** Predicted boxes [m, 4]: centre offset in the cell (0..1 for scaleXY 1) and w, h = anchor · exp(t), grid units. */
@@ -16,20 +16,6 @@ export interface Positives {
   clsLogits: Tensor;
   /** Label classes [m], int64. */
   cls: Tensor;
-}
-
-/** The anchors of a scale in grid units [na, 2] (pixels / stride). */
-export function anchorsInGrid(scale: YoloScale, device: string): Tensor {
-  return torch.tidy(() => {
-    const [sx, sy] = strideXY(scale);
-    return torch.tensor(scale.anchors).div(torch.tensor([sx, sy])).to(device as torch.Device);
-  });
-}
-
-/** sigmoid(t) · scaleXY − (scaleXY − 1)/2: the box centre's offset in its cell, as darknet decodes. */
-export function centreOffset(t: Tensor, scaleXY = 1): Tensor {
-  const s = t.sigmoid();
-  return scaleXY === 1 ? s : s.mul(scaleXY).sub((scaleXY - 1) / 2);
 }
 
 function longTensor(values: number[], device: string): Tensor {
@@ -61,8 +47,9 @@ export function gatherPositives(heads: Tensor[], labels: Tensor, asg: Assignment
       const cell = torch.stack([i, j], 1).to(lab.dtype);
       const txy = lab.slice(1, 1, 3).mul(gridWH).sub(cell);
       const twh = lab.slice(1, 3, 5).mul(gridWH);
+      // decode.ts's box without the cell corner: the offset in the cell
       const pxy = centreOffset(pred.slice(1, 0, 2), scales[s].scaleXY ?? 1);
-      const pwh = pred.slice(1, 2, 4).exp().mul(anchorsInGrid(scales[s], dev).index(a));
+      const pwh = boxSize(pred.slice(1, 2, 4), anchorsIn(scales[s], 'grid', dev).index(a));
       parts.push({
         pbox: torch.cat([pxy, pwh], 1),
         tbox: torch.cat([txy, twh], 1),

@@ -1,8 +1,9 @@
 """PyTorch reference of the YOLOv3 loss (the series' formulas), written
-independently of src/yolo: the tests compare every variant's parts and
-gradients with it, and the training benchmark runs it beside ours.
+independently of src/yolo: the tests in test/yolo compare every variant's
+parts and gradients with it, and the training benchmark
+(bench/reference/train_step.py) runs it beside ours.
 
-Conventions (the same as src/yolo/options.ts documents):
+Conventions (the same as src/yolo documents: scale.ts, assign.ts, box_loss.ts):
   heads   list of raw [B, na, h, w, 5 + nc] tensors, one per scale
   labels  [N, 6] = (batch_idx, x, y, w, h, cls), normalised 0..1
   scales  list of {'anchors': [[w, h], ...] input pixels, 'stride': s or [sx, sy],
