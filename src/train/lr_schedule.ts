@@ -4,25 +4,34 @@
 // to be taken (the first step is iter 0). A spec is plain JSON, so it is
 // saved in checkpoints with the other options.
 import type { NetSpec } from '../darknet/specs.js';
+import { seriesStepLr } from './series_lr.js';
 
 /**
  * The schedules by name, as TrainOptions.schedule and `yolov3 train
  * --schedule` take them; each is documented at its LrScheduleSpec case below
  * (scheduleFor in options.ts maps a run's options to its spec).
  */
-export const LR_SCHEDULES = ['series', 'cosine', 'constant', 'darknet'] as const;
+export const LR_SCHEDULES = ['warmup-cosine', 'series', 'cosine', 'constant', 'darknet'] as const;
 export type LrScheduleKind = (typeof LR_SCHEDULES)[number];
 
 export type LrScheduleSpec =
   /**
-   * The series' `lr_schedular`: linear warm-up from lr0 (at iter 0) to peakLr
-   * (at iter = warmupIters), then a decay to finalLr (default lr0) that
-   * reaches it at iter = totalIters and stays there. `decay: 'cosine'`
-   * (default) follows half a cosine; 'linear' a straight line. The series'
-   * source for the decay part was not available to check; cosine back to lr0
-   * is this project's choice, and finalLr/decay make other shapes an option.
+   * Linear warm-up from lr0 (at iter 0) to peakLr (at iter = warmupIters),
+   * then a decay to finalLr (default lr0) that reaches it at iter =
+   * totalIters and stays there. `decay: 'cosine'` (default) follows half a
+   * cosine; 'linear' a straight line. The main job's and the default
+   * schedule (it was called 'series' before the series' own was
+   * transcribed; a checkpoint's spec of kind 'series' with totalIters is
+   * this one).
    */
-  | { kind: 'series'; lr0: number; peakLr: number; warmupIters: number; totalIters: number; finalLr?: number; decay?: 'cosine' | 'linear' }
+  | { kind: 'warmup-cosine'; lr0: number; peakLr: number; warmupIters: number; totalIters: number; finalLr?: number; decay?: 'cosine' | 'linear' }
+  /**
+   * The series' `lr_schedular` (series_lr.ts): a linear rise to peakLr at
+   * t = warmupIters, then lr0 + (peakLr − lr0)·(W/t)^power. t is the
+   * optimizer step, or with `batchesPerEpoch` the series' own counter
+   * (`total_iters += ii`), which reproduces its LR profile in epochs.
+   */
+  | { kind: 'series'; lr0: number; peakLr: number; warmupIters: number; power?: number; batchesPerEpoch?: number }
   /**
    * Darknet's get_current_rate(): during burn-in learningRate * (b/burnIn)^power
    * (power 4 by default); then policy 'steps' multiplies by scales[k] once
@@ -75,6 +84,9 @@ export function lrAt(spec: LrScheduleSpec, iter: number): number {
   if (!Number.isInteger(iter) || iter < 0) throw new Error(`lr schedule: iteration must be a non-negative integer, got ${iter}`);
   switch (spec.kind) {
     case 'series':
+      if ('totalIters' in spec) return lrAt({ ...(spec as object), kind: 'warmup-cosine' } as LrScheduleSpec, iter); // saved before the rename
+      return seriesStepLr(iter, spec);
+    case 'warmup-cosine':
       return warmupDecay(iter, spec.lr0, spec.peakLr, spec.warmupIters, spec.totalIters, spec.finalLr ?? spec.lr0, spec.decay ?? 'cosine');
     case 'cosine':
       return warmupDecay(iter, spec.warmupStartLr ?? 0, spec.lr, spec.warmupIters, spec.totalIters, spec.finalLr ?? 0, 'cosine');

@@ -31,6 +31,14 @@ export interface TrainOptions {
   peakLr: number;
   warmupIters: number;
   schedule?: LrScheduleKind;
+  /** The power p of the 'series' schedule's decay (W/t)^p (default 1, the series'). */
+  lrPower?: number;
+  /**
+   * The position the 'series' schedule reads: 'steps' (optimizer steps,
+   * default) or 'series' (the series' `total_iters += ii` counter, whose LR
+   * peaks near epoch 14 of its 150; series_lr.ts).
+   */
+  lrCounter?: 'steps' | 'series';
   /** Gradient clipping by global L2 norm (0 = off). */
   clipGradNorm: number;
   /** BatchNorm momentum while training (PyTorch's by default; darknet's own is 0.01). */
@@ -79,7 +87,9 @@ export const DEFAULT_TRAIN = {
   lr0: 1e-4,
   peakLr: 1e-3,
   warmupIters: 500,
-  schedule: 'series',
+  schedule: 'warmup-cosine',
+  lrPower: 1,
+  lrCounter: 'steps',
   clipGradNorm: 0,
   bnMomentum: 0.1,
   ema: 0,
@@ -129,9 +139,11 @@ export const SERIES_PRESET: Partial<TrainOptions> = {
 /** The LR schedule of a run with `itersPerEpoch` optimizer steps per epoch. */
 export function scheduleFor(o: TrainOptions, itersPerEpoch: number): LrScheduleSpec {
   const total = Math.max(1, o.epochs * itersPerEpoch);
-  switch (o.schedule ?? 'series') {
-    case 'series':
-      return { kind: 'series', lr0: o.lr0, peakLr: o.peakLr, warmupIters: Math.min(o.warmupIters, total), totalIters: total };
+  switch (o.schedule ?? DEFAULT_TRAIN.schedule) {
+    case 'warmup-cosine':
+      return { kind: 'warmup-cosine', lr0: o.lr0, peakLr: o.peakLr, warmupIters: Math.min(o.warmupIters, total), totalIters: total };
+    case 'series': // not cut to the run's length: the series' warm-up may outlast a short run, as its own would
+      return { kind: 'series', lr0: o.lr0, peakLr: o.peakLr, warmupIters: o.warmupIters, power: o.lrPower ?? 1, ...(o.lrCounter === 'series' ? { batchesPerEpoch: itersPerEpoch } : {}) };
     case 'cosine':
       return { kind: 'cosine', lr: o.peakLr, warmupIters: Math.min(o.warmupIters, total), totalIters: total, warmupStartLr: o.lr0, finalLr: o.lr0 };
     case 'constant':

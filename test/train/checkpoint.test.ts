@@ -45,7 +45,7 @@ test('round trip: a restored run continues exactly as the saved one', () => {
     const a = makeRun(0);
     const gen = new torch.Generator(7);
     for (let i = 0; i < 3; i++) step(a, x);
-    const schedule: LrScheduleSpec = { kind: 'series', lr0: 1e-4, peakLr: 8e-4, warmupIters: 10, totalIters: 100 };
+    const schedule: LrScheduleSpec = { kind: 'warmup-cosine', lr0: 1e-4, peakLr: 8e-4, warmupIters: 10, totalIters: 100 };
     const path = checkpointPath(dir, 'last');
     saveCheckpoint(path, {
       model: a.net, optimizer: a.opt, ema: a.ema, epoch: 4, iteration: 3, schedule, options: { batchSize: 2, name: 'exp' },

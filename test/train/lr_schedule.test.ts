@@ -10,8 +10,8 @@ function close(actual: number, expected: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)) + 1e-18, `${what}: ${actual} != ${expected}`);
 }
 
-test('series: linear warm-up lr0 -> peakLr, then cosine (or linear) decay to finalLr', () => {
-  const s: LrScheduleSpec = { kind: 'series', lr0: 1e-4, peakLr: 8e-4, warmupIters: 4000, totalIters: 10000 };
+test('warmup-cosine: linear warm-up lr0 -> peakLr, then cosine (or linear) decay to finalLr', () => {
+  const s: LrScheduleSpec = { kind: 'warmup-cosine', lr0: 1e-4, peakLr: 8e-4, warmupIters: 4000, totalIters: 10000 };
   close(lrAt(s, 0), 1e-4, 'iter 0');
   close(lrAt(s, 1000), 2.75e-4, 'quarter of warm-up'); // 1e-4 + 7e-4 / 4
   close(lrAt(s, 3999), 1e-4 + (7e-4 * 3999) / 4000, 'last warm-up iter');
@@ -28,6 +28,36 @@ test('series: linear warm-up lr0 -> peakLr, then cosine (or linear) decay to fin
   close(lrAt({ ...s, totalIters: 4000 }, 4000), 1e-4, 'empty decay');
   assert.throws(() => lrAt(s, -1), /non-negative integer/);
   assert.throws(() => lrAt(s, 1.5), /non-negative integer/);
+  // a checkpoint saved when this schedule was called 'series' resumes with the same rates
+  const legacy = { ...s, kind: 'series' } as unknown as LrScheduleSpec;
+  for (const i of [0, 3999, 5500, 10000]) close(lrAt(legacy, i), lrAt(s, i), `legacy spec at ${i}`);
+});
+
+test("series: the series' lr_schedular formula, t = 0 counted as 1, floored at 1e-7", () => {
+  // lr(t) = lr0 + (peak − lr0)·W^p·min(1/t^p, t/W^(p+1)); values by hand with lr0 1e-4, peak 8e-4, W 4000
+  const s: LrScheduleSpec = { kind: 'series', lr0: 1e-4, peakLr: 8e-4, warmupIters: 4000 };
+  close(lrAt(s, 0), 1.00175e-4, 't = 0 (as 1)'); // 1e-4 + 7e-4/4000
+  close(lrAt(s, 1), 1.00175e-4, 't = 1');
+  close(lrAt(s, 3999), 7.99825e-4, 't = W − 1'); // 1e-4 + 7e-4·3999/4000
+  close(lrAt(s, 4000), 8e-4, 't = W');
+  close(lrAt(s, 4001), 7.998250437390653e-4, 't = W + 1'); // 1e-4 + 7e-4·4000/4001
+  close(lrAt(s, 40000), 1.7e-4, 't = 10 W'); // 1e-4 + 7e-4/10
+  close(lrAt({ ...s, power: 2 }, 8000), 2.75e-4, 'power 2 at 2W'); // 1e-4 + 7e-4/4
+  close(lrAt({ ...s, power: 2 }, 2000), 4.5e-4, 'power 2 at W/2'); // linear part: 1e-4 + 7e-4·2000/4000
+  close(lrAt({ kind: 'series', lr0: 0, peakLr: 1e-3, warmupIters: 10 }, 1_000_000), 1e-7, 'floor'); // 1e-8 before the floor
+});
+
+test("series with its own counter: step 0 at lr0, then the rate set from total_iters += ii", () => {
+  // 100 images at batch 4: 25 batches an epoch, the counter grows by 0+1+…+24 = 300 each epoch
+  const s: LrScheduleSpec = { kind: 'series', lr0: 1e-4, peakLr: 8e-4, warmupIters: 4000, batchesPerEpoch: 25 };
+  close(lrAt(s, 0), 1e-4, 'first step: Adam(lr=LR0)');
+  close(lrAt(s, 1), 1.00175e-4, 'after batch 0 the counter is 0, read as 1');
+  close(lrAt(s, 3), 1e-4 + (7e-4 * 3) / 4000, 'after batches 0, 1, 2 the counter is 3');
+  close(lrAt(s, 25), 1.525e-4, 'first step of epoch 2: counter 300'); // 1e-4 + 7e-4·300/4000
+  close(lrAt(s, 325), 1e-4 + (7e-4 * 3900) / 4000, 'step 325 reads batch 324 (epoch 12, ii 24): counter 12·300 + 300 = 3900');
+  close(lrAt(s, 339), 1e-4 + (7e-4 * 3991) / 4000, 'epoch 13, ii 13: 3900 + 91 = 3991, the last before the peak');
+  close(lrAt(s, 340), 1e-4 + (7e-4 * 4000) / 4005, 'epoch 13, ii 14: 3900 + 105 = 4005, the counter skips 4,000');
+  close(lrAt(s, 3750), 1e-4 + (7e-4 * 4000) / 45000, 'after 150 epochs: counter 45,000, lr ≈ 1.62e-4');
 });
 
 test('darknet: burn-in (b/burn_in)^power with b = iter + 1, then steps and scales', () => {
