@@ -34,7 +34,7 @@ export async function openRunData(o: TrainOptions): Promise<RunData> {
   if (train.samples.length === 0) throw new Error(`${o.data}: no training images`);
   const { ds: val, origin } = await openVal(o, train);
   const trainLoader = new DataLoader(train, {
-    batchSize: o.batchSize, imgSize: o.imgSize, shuffle: true, seed: o.seed, augment: o.augment ? FULL_AUGMENT : NO_AUGMENT,
+    batchSize: o.batchSize, imgSize: o.imgSize, shuffle: o.shuffle ?? true, seed: o.seed, augment: o.augment ? FULL_AUGMENT : NO_AUGMENT,
     workers: o.workers, maxSamples: o.maxSamples,
   });
   const valMax = val === train ? o.maxSamples : o.maxValSamples;

@@ -1,6 +1,7 @@
 // The optimizer of a run: Adam (the series) or SGD with momentum/Nesterov,
 // in two parameter groups so weight decay applies to conv weights only, not
-// to BatchNorm weights or any bias (as ultralytics and darknet do).
+// to BatchNorm weights or any bias (as ultralytics and darknet do) — or, as
+// the series' `Adam(model.parameters(), weight_decay=…)`, to all of them.
 import * as torch from '../torch/index.js';
 import type { Module } from '../nn/module.js';
 
@@ -12,6 +13,8 @@ export interface OptimizerSpec {
   weightDecay: number;
   momentum?: number;
   nesterov?: boolean;
+  /** 'conv-weights' (default): decay conv weights only; 'all': every parameter, in one group (the series). */
+  weightDecayOn?: 'conv-weights' | 'all';
 }
 
 /** Splits parameters: [decayed (conv weights), not decayed (BN weights, biases)]. */
@@ -27,7 +30,7 @@ export function splitDecay(model: Module): { decay: torch.Tensor[]; noDecay: tor
 }
 
 export function makeOptimizer(model: Module, spec: OptimizerSpec): TrainOptimizer {
-  const { decay, noDecay } = splitDecay(model);
+  const { decay, noDecay } = spec.weightDecayOn === 'all' ? { decay: model.parameters(), noDecay: [] } : splitDecay(model);
   const groups = [
     { params: decay, weightDecay: spec.weightDecay },
     { params: noDecay, weightDecay: 0 },
