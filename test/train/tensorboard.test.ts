@@ -76,9 +76,9 @@ test('every tag, step and value reads back with verified CRCs', () => {
     for (let e = 0; e < 3; e++) {
       const losses = { bbox: 3 - e, obj: 2 - e / 2, cls: 1 - e / 4, loss: 6 - e * 1.75 };
       logEpoch(w, e, losses, 8e-4, e === 1 ? undefined : 0.25 * e);
-      for (const k of ['bbox', 'obj', 'cls', 'loss'] as const) expected.push({ tag: TAGS.epoch[k], step: e, value: losses[k] });
-      expected.push({ tag: TAGS.epoch.lr, step: e, value: 8e-4 });
-      if (e !== 1) expected.push({ tag: TAGS.epoch.map, step: e, value: 0.25 * e });
+      for (const k of ['bbox', 'obj', 'cls', 'loss'] as const) expected.push({ tag: TAGS.epoch[k], step: e + 1, value: losses[k] }); // the series' ee + 1
+      expected.push({ tag: TAGS.epoch.lr, step: e + 1, value: 8e-4 });
+      if (e !== 1) expected.push({ tag: TAGS.epoch.map, step: e + 1, value: 0.25 * e });
     }
     w.addScalar('custom/negative_step', -2.5, -7, 1234.5);
     w.addScalars({ 'multi/a': 1, 'multi/b': 2 }, 2 ** 40);

@@ -34,10 +34,16 @@ export function logIteration(writer: EventWriter, iteration: number, losses: Los
   writer.addScalar(t.lr, lr, iteration);
 }
 
-/** Per-epoch scalars: mean losses over the epoch, the last LR, and mAP when it was evaluated. */
+/**
+ * Per-epoch scalars: mean losses over the epoch, the last LR, and mAP when it
+ * was evaluated. `epoch` is 0-based; the step written is epoch + 1, as the
+ * series' `add_scalar(..., ee + 1)`, so the first epoch is step 1 in
+ * TensorBoard and both runs' curves line up.
+ */
 export function logEpoch(writer: EventWriter, epoch: number, losses: LossParts, lr: number, map?: number): void {
   const t = TAGS.epoch;
-  for (const key of ['bbox', 'obj', 'cls', 'loss'] as const) writer.addScalar(t[key], losses[key], epoch);
-  writer.addScalar(t.lr, lr, epoch);
-  if (map !== undefined) writer.addScalar(t.map, map, epoch);
+  const step = epoch + 1;
+  for (const key of ['bbox', 'obj', 'cls', 'loss'] as const) writer.addScalar(t[key], losses[key], step);
+  writer.addScalar(t.lr, lr, step);
+  if (map !== undefined) writer.addScalar(t.map, map, step);
 }
