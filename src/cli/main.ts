@@ -7,6 +7,7 @@ import { UsageError } from './args.js';
 import { runSummary } from './summary.js';
 import { runMainJob, runTrain } from './train.js';
 import { runVal } from './val.js';
+import { runExperiment } from './experiment.js';
 import { runDataCheck } from './data_check.js';
 
 type Command = { summary: string; run: (args: string[]) => number | Promise<number> };
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, Command> = {
   shapes: { summary: 'the main job: train a small YOLOv3-tiny-style model on generated shapes, report mAP on held-out ones', run: runMainJob },
   train: { summary: 'train a darknet cfg on a dataset (--preset series for the series settings)', run: runTrain },
   val: { summary: 'evaluate a model on a dataset: COCO metrics table, per-class AP, VOC mAP@0.5', run: runVal },
+  experiment: { summary: "'experiment series': the series' loss, objectness and assignment experiments, five runs and a report", run: runExperiment },
   demo: { summary: 'train a small conv net on generated data and print the falling loss', run: runDemo },
   detect: { summary: 'detect objects in images with a darknet cfg and weights', run: runDetect },
   summary: { summary: "print a cfg's layers, parameters and GFLOPs, as darknet does", run: runSummary },
