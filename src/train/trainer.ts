@@ -37,7 +37,7 @@ import { makeOptimizer, clipGradNorm } from './optimizer.js';
 import { openRunData } from './data.js';
 import { resolveDevice } from './device.js';
 import { TrainingInterrupt, yieldToEventLoop } from './interrupt.js';
-import { evaluateDetector, type EvalResult } from './evaluate.js';
+import { evaluateDetector, type EvalResult } from '../val/evaluate.js';
 import { newRunDir, runPaths, type RunPaths } from './run_dir.js';
 import { saveDetectionPngs } from './draw.js';
 
