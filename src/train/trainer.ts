@@ -25,7 +25,7 @@ import { Darknet, loadWeights, saveWeights } from '../darknet/index.js';
 import { BatchNorm2d } from '../nn/index.js';
 import { yoloLoss, yoloScales, type LossOptions, type YoloScale } from '../yolo/index.js';
 import { Progress, formatSeconds } from '../util/progress.js';
-import { checkpointPath, readCheckpoint, restoreCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import { checkpointPath, readTrainingState, restoreTrainingState, saveTrainingState, type LoadedTrainingState } from './training_state.js';
 import { ModelEMA } from './ema.js';
 import { assertFiniteLoss } from './finite_guard.js';
 import { lrAt, setLearningRate, type LrScheduleSpec } from './lr_schedule.js';
@@ -97,11 +97,11 @@ export function resolveTrainOptions(o: Partial<TrainOptions> & Pick<TrainOptions
 /** Trains from scratch (or weights), or continues `resume` (a last/best checkpoint path). */
 export async function train(input: (Partial<TrainOptions> & Pick<TrainOptions, 'cfg' | 'data'>) | { resume: string; epochs?: number; device?: string }, hooks: TrainHooks = {}): Promise<TrainResult> {
   const t0 = Date.now();
-  let ck: LoadedCheckpoint | undefined;
+  let ck: LoadedTrainingState | undefined;
   let o: TrainOptions;
   let device: torch.Device;
   if ('resume' in input) {
-    ck = readCheckpoint(input.resume);
+    ck = readTrainingState(input.resume);
     try {
       const saved = ck.info.options as TrainOptions | undefined;
       if (!saved || typeof saved.cfg !== 'string') throw new Error(`${input.resume}: checkpoint holds no training options to resume with`);
@@ -148,7 +148,7 @@ export async function train(input: (Partial<TrainOptions> & Pick<TrainOptions, '
     let resumeBatch = 0; // batches of startEpoch trained before an interruption
     let carriedParts: LossParts[] = [];
     if (ck) {
-      restoreCheckpoint(ck, { model, optimizer, ema });
+      restoreTrainingState(ck, { model, optimizer, ema });
       startEpoch = ck.info.epoch + 1;
       iteration = ck.info.iteration;
       steps = Number(ck.info.extra.steps ?? iteration);
@@ -235,7 +235,7 @@ export async function train(input: (Partial<TrainOptions> & Pick<TrainOptions, '
       if (interrupt.requested) {
         // also when every batch is done: the resume then runs this epoch's end (evaluation, results row, checkpoints)
         interrupted = true;
-        saveCheckpoint(checkpointPath(paths.weights, 'last'), state(epoch - 1, { resumeBatch: done, epochParts: sums, interrupted: true }));
+        saveTrainingState(checkpointPath(paths.weights, 'last'), state(epoch - 1, { resumeBatch: done, epochParts: sums, interrupted: true }));
         log(`saved ${checkpointPath(paths.weights, 'last')}: epoch ${epoch + 1} interrupted after batch ${done}/${itersPerEpoch} (iteration ${iteration}); --resume continues from there`);
         break;
       }
@@ -253,8 +253,8 @@ export async function train(input: (Partial<TrainOptions> & Pick<TrainOptions, '
       csv.append({ epoch, iteration, train_bbox: epochLoss.bbox, train_obj: epochLoss.obj, train_cls: epochLoss.cls, train_loss: epochLoss.loss, lr, map50: ev?.map50, map: ev?.map, time_s: (Date.now() - t0) / 1000 });
       const improved = ev !== undefined && ev.map50 > bestMap50;
       if (improved) bestMap50 = ev!.map50;
-      saveCheckpoint(checkpointPath(paths.weights, 'last'), state(epoch));
-      if (improved) saveCheckpoint(checkpointPath(paths.weights, 'best'), state(epoch, { map50: ev!.map50, map: ev!.map }));
+      saveTrainingState(checkpointPath(paths.weights, 'last'), state(epoch));
+      if (improved) saveTrainingState(checkpointPath(paths.weights, 'best'), state(epoch, { map50: ev!.map50, map: ev!.map }));
       log(`epoch ${epoch + 1}/${o.epochs}: loss ${epochLoss.loss.toFixed(4)} (box ${epochLoss.bbox.toFixed(4)} obj ${epochLoss.obj.toFixed(4)} cls ${epochLoss.cls.toFixed(4)}) lr ${lr.toExponential(2)}` +
         (ev ? ` mAP@0.5 ${ev.map50.toFixed(4)} mAP@0.5:0.95 ${ev.map.toFixed(4)}` : '') + ` [${formatSeconds((Date.now() - te) / 1000)}, total ${formatSeconds((Date.now() - t0) / 1000)}]`);
       epochsThisCall++;

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCheckpoint } from '../../src/train/checkpoint.js';
+import { readTrainingState } from '../../src/train/training_state.js';
 import { REPO_ROOT } from '../support/references.js';
 
 const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -80,7 +80,7 @@ test('Ctrl-C saves last and exits 130; --resume continues from the interrupted b
   assert.match(out, /interrupted: \d+ epochs, \d+ iterations/);
   const last = join(project, 'a', 'weights', 'last.safetensors');
   assert.ok(existsSync(last));
-  const ck = readCheckpoint(last);
+  const ck = readTrainingState(last);
   let epoch: number, resumeBatch: number, iteration: number;
   try {
     ({ epoch, iteration } = ck.info);
