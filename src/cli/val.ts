@@ -9,8 +9,8 @@ import { openDataset } from '../data/index.js';
 import type { ResizeMode } from '../detect/preprocess.js';
 import { saveCocoResults, type CocoStats } from '../eval/index.js';
 import { resolveDevice } from '../train/device.js';
-import { evaluateDetector } from '../train/evaluate.js';
-import { originalFrameBatches } from '../train/eval_inputs.js';
+import { evaluateDetector } from '../val/evaluate.js';
+import { originalFrameBatches } from '../val/eval_inputs.js';
 import { formatHelp, parseArgs, type Specs } from './args.js';
 
 const SPECS = {

@@ -2,6 +2,7 @@
 // as an SVG string (axes, ticks, legend, one polyline per column) and
 // rasterised to PNG by sharp.
 import sharp from 'sharp';
+import { writeFileAtomic } from '../util/atomic_write.js';
 import type { ResultsRow } from './results_csv.js';
 
 export interface CurvePanel {
@@ -108,7 +109,7 @@ export function curvesSvg(rows: ResultsRow[], options: CurvesOptions = {}): stri
     `<rect width="${width}" height="${height}" fill="white"/>${body}</svg>`;
 }
 
-/** Writes the curves as a PNG. */
+/** Writes the curves as a PNG (atomically: a resumed run redraws over the previous one). */
 export async function saveCurvesPng(rows: ResultsRow[], path: string, options: CurvesOptions = {}): Promise<void> {
-  await sharp(Buffer.from(curvesSvg(rows, options))).png().toFile(path);
+  writeFileAtomic(path, await sharp(Buffer.from(curvesSvg(rows, options))).png().toBuffer());
 }

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { saveDetectionsImage } from '../detect/index.js';
-import type { KeptImage } from './evaluate.js';
+import type { KeptImage } from '../val/evaluate.js';
 
 /** Draws boxes scoring at least `minScore` on each kept image; returns the file paths. */
 export async function saveDetectionPngs(images: KeptImage[], names: string[], dir: string, minScore = 0.3): Promise<string[]> {

@@ -2,7 +2,7 @@
 // the rows so far. On resume, rows after the resumed epoch (written after
 // the checkpoint being resumed) are dropped so no epoch appears twice.
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../torch/io/index.js';
+import { writeFileAtomic } from '../util/atomic_write.js';
 
 export const RESULTS_COLUMNS = ['epoch', 'iteration', 'train_bbox', 'train_obj', 'train_cls', 'train_loss', 'lr', 'map50', 'map', 'time_s'] as const;
 

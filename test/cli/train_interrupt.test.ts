@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCheckpoint } from '../../src/train/checkpoint.js';
+import { readTrainingState } from '../../src/train/training_state.js';
 import { REPO_ROOT } from '../support/references.js';
 
 const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -80,7 +80,7 @@ test('Ctrl-C saves last and exits 130; --resume continues from the interrupted b
   assert.match(out, /interrupted: \d+ epochs, \d+ iterations/);
   const last = join(project, 'a', 'weights', 'last.safetensors');
   assert.ok(existsSync(last));
-  const ck = readCheckpoint(last);
+  const ck = readTrainingState(last);
   let epoch: number, resumeBatch: number, iteration: number;
   try {
     ({ epoch, iteration } = ck.info);
@@ -105,7 +105,9 @@ test('Ctrl-C saves last and exits 130; --resume continues from the interrupted b
 test('a second Ctrl-C exits at once, without saving', { timeout: 90_000 }, async () => {
   // one optimizer step per epoch (8 batches accumulated), so the first Ctrl-C has several batches to finish
   const run = start([...trainArgs('b'), '--nominal-batch-size', String(8 * BATCHES)]);
-  await run.waitFor(/epoch 1\/50 8\/8/, 60_000);
+  // after the first epoch's summary line, so the first Ctrl-C lands in epoch 2 with its batches to finish (a
+  // signal caught right after epoch 1's last batch would stop there at once, before the second could arrive)
+  await run.waitFor(/epoch 1\/50: loss/, 60_000);
   run.child.kill('SIGINT');
   await run.waitFor(/interrupt: finishing/, 20_000);
   run.child.kill('SIGINT');

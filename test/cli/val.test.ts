@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { Darknet, saveWeights } from '../../src/darknet/index.js';
-import { wideImageDataset } from '../train/wide_dataset.js';
+import { wideImageDataset } from '../val/wide_dataset.js';
 import { REPO_ROOT } from '../support/references.js';
 
 const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import * as torch from '../../src/torch/index.js';
 import { Darknet, loadCheckpoint } from '../../src/darknet/index.js';
-import { saveCheckpoint as saveTrainingCheckpoint } from '../../src/train/checkpoint.js';
+import { saveTrainingState } from '../../src/train/training_state.js';
 import { ModelEMA } from '../../src/train/ema.js';
 import { REPO_ROOT } from '../support/references.js';
 
@@ -30,7 +30,7 @@ function writeTrainingCheckpoint(path: string): Map<string, number[]> {
       optimizer.step();
     });
     ema.update(model);
-    saveTrainingCheckpoint(path, { model, optimizer, ema, epoch: 0, iteration: 1 });
+    saveTrainingState(path, { model, optimizer, ema, epoch: 0, iteration: 1 });
     return new Map([...model.stateDict()].map(([k, t]) => [k, t.toArray()]));
   } finally {
     optimizer.disposeState();

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { train, type IterationInfo } from '../../src/train/trainer.js';
-import { readCheckpoint, checkpointPath } from '../../src/train/checkpoint.js';
+import { readTrainingState, checkpointPath } from '../../src/train/training_state.js';
 import { readResultsCsv } from '../../src/train/results_csv.js';
 import { SHAPES_CFG, quiet, tempProject } from './train_setup.js';
 
@@ -44,7 +44,7 @@ test('a short run: loss falls, files written, no tensor leak', async (t) => {
   const rows = readResultsCsv(join(dir, 'results.csv')).rows;
   assert.deepEqual(rows.map((x) => x.epoch), [0, 1, 2, 3]);
   assert.ok(rows.every((x) => x.map50 !== undefined && x.map50 >= 0 && x.map50 <= 1));
-  const ck = readCheckpoint(checkpointPath(join(dir, 'weights'), 'last'));
+  const ck = readTrainingState(checkpointPath(join(dir, 'weights'), 'last'));
   try {
     assert.equal(ck.info.epoch, 3);
     assert.equal(ck.info.iteration, 16);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { train } from '../../src/train/trainer.js';
-import { readCheckpoint, checkpointPath } from '../../src/train/checkpoint.js';
+import { readTrainingState, checkpointPath } from '../../src/train/training_state.js';
 import { readResultsCsv } from '../../src/train/results_csv.js';
 import { SHAPES_CFG, quiet, tempProject } from './train_setup.js';
 
@@ -29,7 +29,7 @@ test('interrupt mid-epoch with accumulation: last holds the finished step, resum
   assert.equal(part.losses.length, 6);
   assert.equal(part.epochs, 1, 'one epoch completed');
   const last = checkpointPath(join(part.paths.dir, 'weights'), 'last');
-  const ck = readCheckpoint(last);
+  const ck = readTrainingState(last);
   try {
     assert.equal(ck.info.epoch, 0, 'the last completed epoch');
     assert.equal(ck.info.iteration, 6);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { train } from '../../src/train/trainer.js';
-import { checkpointPath } from '../../src/train/checkpoint.js';
+import { checkpointPath } from '../../src/train/training_state.js';
 import { SHAPES_CFG, quiet, tempProject } from './train_setup.js';
 
 

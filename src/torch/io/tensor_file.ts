@@ -2,9 +2,9 @@
 // length, a JSON header of {name: {dtype, shape, data_offsets}} plus string
 // metadata, then the raw data), so checkpoints open in other tools. Reading
 // checks every offset against the file: a truncated or foreign file gives
-// an error naming it, never garbage. Writing is atomic: a crash mid-write
-// leaves the previous file in place.
-import { closeSync, fsyncSync, openSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+// an error naming it, never garbage. Writing is atomic (src/util/atomic_write.ts):
+// a crash mid-write leaves the previous file in place.
+import { writeFileAtomic } from '../../util/atomic_write.js';
 import { Tensor } from '../tensor.js';
 import { readFileNamed } from './read_file.js';
 import { fromBytes } from '../creation.js';
@@ -40,23 +40,6 @@ export function encodeTensorFile(tensors: Map<string, Tensor> | Record<string, T
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
   return Buffer.concat([prefix, Buffer.from(json), ...chunks]);
-}
-
-/** Writes bytes to `path` atomically: temporary file, fsync, rename. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
 }
 
 export function saveTensorFile(path: string, tensors: Map<string, Tensor> | Record<string, Tensor>, metadata: Record<string, string> = {}): void {

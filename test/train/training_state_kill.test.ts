@@ -6,10 +6,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCheckpoint } from '../../src/train/checkpoint.js';
+import { readTrainingState } from '../../src/train/training_state.js';
 import { REPO_ROOT } from '../support/references.js';
 
-const CHILD = join(REPO_ROOT, 'dist', 'test', 'train', 'fixtures', 'checkpoint_writer.js');
+const CHILD = join(REPO_ROOT, 'dist', 'test', 'train', 'fixtures', 'training_state_writer.js');
 const ELEMENTS = 12_000_000; // 48 MB of float32: a write long enough to interrupt
 
 /** Starts the writer, waits for `waitSaves` complete saves, then kills it while a temporary file is being written. */
@@ -53,7 +53,7 @@ test('SIGKILL during a checkpoint write keeps the previous checkpoint', async ()
       const { lastSaved, partialBytes } = await killDuringWrite(path, round + 1);
       // the kill left a partial temporary; the next writer's save removed the previous one
       assert.equal(readdirSync(dir).filter((n) => n.startsWith('last.safetensors.tmp-')).length, 1);
-      const ck = readCheckpoint(path);
+      const ck = readTrainingState(path);
       try {
         // the file is one whole save: its metadata and its weights agree, and it is the last one announced
         // (or the one being written, if the rename won the race with the kill)

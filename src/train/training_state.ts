@@ -1,16 +1,17 @@
-// Training checkpoints (`last`, `best`): everything a resumed run needs to
-// continue exactly, in one tensor file (safetensors layout) written
-// atomically, so a crash or SIGKILL mid-write keeps the previous file.
+// Training checkpoints (`last`, `best`): the training state, everything a
+// resumed run needs to continue exactly, in one tensor file (safetensors
+// layout) written atomically, so a crash or SIGKILL mid-write keeps the
+// previous file. (Model files, read by detect and val: src/darknet/checkpoint.ts.)
 //
 // Tensors: the model's state dict under its own names (so the file also
 // serves as plain model weights), and under '@'-prefixed names, which no
 // module produces: '@ema.<key>', '@optimizer.state.<i>.<key>', '@rng.global',
 // '@rng.gen.<name>'. Metadata: `format`, and `train`, a JSON object with
-// epoch, iteration (optimizer steps done, which is also the LR schedule's
-// position), the schedule spec, the options used, class names, EMA and
+// epoch, iteration (the caller's counter: the trainer's counts batches
+// trained, and keeps its optimizer steps, the LR schedule's position, in
+// extra.steps), the schedule spec, the options used, class names, EMA and
 // optimizer settings; callers may add their own string metadata.
-import { closeSync, fsyncSync, openSync, readdirSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as torch from '../torch/index.js';
 import type { Module, StateDict } from '../nn/module.js';
 import type { ModelEMA } from './ema.js';
@@ -25,13 +26,13 @@ const GEN = '@rng.gen.';
 
 type AnyOptimizer = torch.optim.Optimizer<{ lr: number }>;
 
-export interface CheckpointState {
+export interface TrainingState {
   model: Module;
   optimizer?: AnyOptimizer;
   ema?: ModelEMA;
   /** The last completed epoch (a resume starts at epoch + 1). */
   epoch: number;
-  /** Optimizer steps done so far; the LR schedule continues from here. */
+  /** The caller's iteration counter (the trainer: batches trained so far). */
   iteration: number;
   schedule?: LrScheduleSpec;
   /** The options the run used (any JSON value). */
@@ -48,7 +49,7 @@ export interface CheckpointState {
 }
 
 /** What the `train` metadata entry holds. */
-export interface CheckpointInfo {
+export interface TrainingStateInfo {
   version: number;
   epoch: number;
   iteration: number;
@@ -62,9 +63,9 @@ export interface CheckpointInfo {
   savedAt: string;
 }
 
-export interface LoadedCheckpoint {
+export interface LoadedTrainingState {
   path: string;
-  info: CheckpointInfo;
+  info: TrainingStateInfo;
   metadata: Record<string, string>;
   /** Every tensor in the file; owned by this object until dispose(). */
   tensors: Map<string, torch.Tensor>;
@@ -75,13 +76,13 @@ export interface LoadedCheckpoint {
   dispose(): void;
 }
 
-/** Saves atomically: temporary file, fsync, rename, then fsync of the folder. */
-export function saveCheckpoint(path: string, state: CheckpointState): void {
+/** Saves atomically (src/util/atomic_write.ts: temporary file, fsync, rename, fsync of the folder). */
+export function saveTrainingState(path: string, state: TrainingState): void {
   const tensors = new Map<string, torch.Tensor>();
   const owned: torch.Tensor[] = []; // RNG states are new tensors; the rest are live references
   try {
     for (const [k, t] of state.model.stateDict()) {
-      if (k.startsWith('@')) throw new Error(`saveCheckpoint: model state name '${k}' starts with '@', which checkpoints reserve`);
+      if (k.startsWith('@')) throw new Error(`saveTrainingState: model state name '${k}' starts with '@', which checkpoints reserve`);
       tensors.set(k, t);
     }
     if (state.ema) for (const [k, t] of state.ema.stateDict()) tensors.set(EMA + k, t);
@@ -101,7 +102,7 @@ export function saveCheckpoint(path: string, state: CheckpointState): void {
       owned.push(t);
       tensors.set(GEN + name, t);
     }
-    const info: CheckpointInfo = {
+    const info: TrainingStateInfo = {
       version: VERSION,
       epoch: state.epoch,
       iteration: state.iteration,
@@ -114,22 +115,20 @@ export function saveCheckpoint(path: string, state: CheckpointState): void {
       generators: Object.keys(state.generators ?? {}),
       savedAt: new Date().toISOString(),
     };
-    removeStaleTemporaries(path);
     torch.io.saveTensorFile(path, tensors, { ...state.metadata, format: CHECKPOINT_FORMAT, train: JSON.stringify(info) });
-    fsyncFolder(dirname(path));
   } finally {
     for (const t of owned) t.dispose();
   }
 }
 
 /** Reads and checks a checkpoint; errors name the file. Call dispose() on the result. */
-export function readCheckpoint(path: string): LoadedCheckpoint {
+export function readTrainingState(path: string): LoadedTrainingState {
   const file = torch.io.loadTensorFile(path); // truncated or foreign bytes: an error naming `path`
   try {
     if (file.metadata.format !== CHECKPOINT_FORMAT) {
       throw new Error(`${path}: not a yolov3-ts training checkpoint (format ${JSON.stringify(file.metadata.format ?? null)}, expected "${CHECKPOINT_FORMAT}")`);
     }
-    let info: CheckpointInfo;
+    let info: TrainingStateInfo;
     try {
       info = JSON.parse(file.metadata.train ?? '');
     } catch {
@@ -165,7 +164,7 @@ export interface RestoreTargets {
 }
 
 /** Copies a read checkpoint into live objects; a part asked for but not saved is an error. */
-export function restoreCheckpoint(ck: LoadedCheckpoint, targets: RestoreTargets): void {
+export function restoreTrainingState(ck: LoadedTrainingState, targets: RestoreTargets): void {
   const fail = (what: string): never => {
     throw new Error(`${ck.path}: checkpoint has no ${what}`);
   };
@@ -205,10 +204,10 @@ export function restoreCheckpoint(ck: LoadedCheckpoint, targets: RestoreTargets)
 }
 
 /** Reads, restores and frees in one call; returns the checkpoint's info. */
-export function loadCheckpoint(path: string, targets: RestoreTargets): CheckpointInfo {
-  const ck = readCheckpoint(path);
+export function loadTrainingState(path: string, targets: RestoreTargets): TrainingStateInfo {
+  const ck = readTrainingState(path);
   try {
-    restoreCheckpoint(ck, targets);
+    restoreTrainingState(ck, targets);
     return ck.info;
   } finally {
     ck.dispose();
@@ -218,48 +217,4 @@ export function loadCheckpoint(path: string, targets: RestoreTargets): Checkpoin
 /** `last` or `best` in a run's weights folder. */
 export function checkpointPath(weightsDir: string, which: 'last' | 'best'): string {
   return join(weightsDir, `${which}.safetensors`);
-}
-
-// A writer killed mid-save leaves `<file>.tmp-<pid>` (see writeFileAtomic); remove those of dead processes.
-function removeStaleTemporaries(path: string): void {
-  const dir = dirname(path);
-  const prefix = `${basename(path)}.tmp-`;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length));
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-    try {
-      unlinkSync(join(dir, name));
-    } catch {
-      /* another process removed it */
-    }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-// The rename is durable only once the folder's entry is on disk.
-function fsyncFolder(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    /* some file systems cannot fsync a folder; the rename itself is still atomic */
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { Conv2d, BatchNorm2d, Sequential } from '../../src/nn/index.js';
 import { ModelEMA } from '../../src/train/ema.js';
-import { saveCheckpoint, loadCheckpoint, readCheckpoint, restoreCheckpoint, checkpointPath, CHECKPOINT_FORMAT } from '../../src/train/checkpoint.js';
+import { saveTrainingState, loadTrainingState, readTrainingState, restoreTrainingState, checkpointPath, CHECKPOINT_FORMAT } from '../../src/train/training_state.js';
 import type { LrScheduleSpec } from '../../src/train/lr_schedule.js';
 
 function makeRun(seed: number) {
@@ -47,7 +47,7 @@ test('round trip: a restored run continues exactly as the saved one', () => {
     for (let i = 0; i < 3; i++) step(a, x);
     const schedule: LrScheduleSpec = { kind: 'warmup-cosine', lr0: 1e-4, peakLr: 8e-4, warmupIters: 10, totalIters: 100 };
     const path = checkpointPath(dir, 'last');
-    saveCheckpoint(path, {
+    saveTrainingState(path, {
       model: a.net, optimizer: a.opt, ema: a.ema, epoch: 4, iteration: 3, schedule, options: { batchSize: 2, name: 'exp' },
       classNames: ['circle', 'square'], generators: { loader: gen }, extra: { bestMap: 0.5 }, metadata: { cfg: 'tiny.cfg' },
     });
@@ -58,7 +58,7 @@ test('round trip: a restored run continues exactly as the saved one', () => {
 
     const b = makeRun(123); // different initial weights
     const gen2 = new torch.Generator(1);
-    const info = loadCheckpoint(path, { model: b.net, optimizer: b.opt, ema: b.ema, generators: { loader: gen2 } });
+    const info = loadTrainingState(path, { model: b.net, optimizer: b.opt, ema: b.ema, generators: { loader: gen2 } });
     assert.equal(info.epoch, 4);
     assert.equal(info.iteration, 3);
     assert.deepEqual(info.schedule, schedule);
@@ -74,7 +74,7 @@ test('round trip: a restored run continues exactly as the saved one', () => {
     for (const [k, t] of a.ema.stateDict()) assert.deepEqual(b.ema.stateDict().get(k)!.toArray(), t.toArray(), `ema ${k}`);
 
     // the model part is plain weights under the module's own names; metadata kept
-    const ck = readCheckpoint(path);
+    const ck = readTrainingState(path);
     assert.deepEqual([...ck.modelState().keys()], [...a.net.stateDict().keys()]);
     assert.equal(ck.metadata.format, CHECKPOINT_FORMAT);
     assert.equal(ck.metadata.cfg, 'tiny.cfg');
@@ -95,7 +95,7 @@ test('truncated, foreign, missing and mismatched checkpoints give errors naming 
   try {
     const run = makeRun(0);
     const good = join(dir, 'good.safetensors');
-    saveCheckpoint(good, { model: run.net, epoch: 0, iteration: 0 });
+    saveTrainingState(good, { model: run.net, epoch: 0, iteration: 0 });
     const bytes = readFileSync(good);
     const cases: [string, Uint8Array, RegExp][] = [
       ['truncated.safetensors', bytes.subarray(0, Math.floor(bytes.length * 0.6)), /truncated/],
@@ -106,23 +106,23 @@ test('truncated, foreign, missing and mismatched checkpoints give errors naming 
     for (const [name, data, why] of cases) {
       const p = join(dir, name);
       writeFileSync(p, data);
-      assert.throws(() => readCheckpoint(p), (e: Error) => e.message.includes(p) && why.test(e.message), name);
+      assert.throws(() => readTrainingState(p), (e: Error) => e.message.includes(p) && why.test(e.message), name);
     }
     const foreign = join(dir, 'weights-only.safetensors');
     torch.tidy(() => torch.io.saveTensorFile(foreign, { w: torch.ones([2]) }, { cfg: 'x' }));
-    assert.throws(() => readCheckpoint(foreign), (e: Error) => e.message.startsWith(foreign) && /not a yolov3-ts training checkpoint/.test(e.message));
+    assert.throws(() => readTrainingState(foreign), (e: Error) => e.message.startsWith(foreign) && /not a yolov3-ts training checkpoint/.test(e.message));
     const missing = join(dir, 'nope.safetensors');
-    assert.throws(() => readCheckpoint(missing), (e: Error) => e.message.includes(missing));
+    assert.throws(() => readTrainingState(missing), (e: Error) => e.message.includes(missing));
     // parts not saved, or a different model
-    assert.throws(() => loadCheckpoint(good, { optimizer: run.opt }), (e: Error) => e.message.includes(good) && /no optimizer state/.test(e.message));
-    assert.throws(() => loadCheckpoint(good, { ema: run.ema, rng: false }), /no EMA/);
+    assert.throws(() => loadTrainingState(good, { optimizer: run.opt }), (e: Error) => e.message.includes(good) && /no optimizer state/.test(e.message));
+    assert.throws(() => loadTrainingState(good, { ema: run.ema, rng: false }), /no EMA/);
     const other = new Sequential(new Conv2d(3, 5, 3, { padding: 1 }), new BatchNorm2d(5));
-    assert.throws(() => loadCheckpoint(good, { model: other }), (e: Error) => e.message.includes(good) && /restoring the model: .*shape mismatch/.test(e.message));
+    assert.throws(() => loadTrainingState(good, { model: other }), (e: Error) => e.message.includes(good) && /restoring the model: .*shape mismatch/.test(e.message));
     other.dispose();
     // a stale temporary of a dead writer is removed by the next save
     const stale = `${good}.tmp-999999999`;
     copyFileSync(good, stale);
-    saveCheckpoint(good, { model: run.net, epoch: 1, iteration: 5 });
+    saveTrainingState(good, { model: run.net, epoch: 1, iteration: 5 });
     assert.equal(existsSync(stale), false);
     freeRun(run);
     assert.equal(torch.memory().tensors, start);

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { openDataset } from '../../src/data/index.js';
-import { originalFrameBatches } from '../../src/train/eval_inputs.js';
-import type { EvalBatch } from '../../src/train/evaluate.js';
+import { originalFrameBatches } from '../../src/val/eval_inputs.js';
+import type { EvalBatch } from '../../src/val/evaluate.js';
 import { wideImageDataset } from './wide_dataset.js';
 
 async function only(batches: AsyncGenerator<EvalBatch>): Promise<EvalBatch> {
