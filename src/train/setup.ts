@@ -96,7 +96,7 @@ export async function openTraining(input: TrainInput, log?: (line: string) => vo
     const accumulate = Math.max(1, Math.round((o.nominalBatchSize ?? o.batchSize) / o.batchSize));
     const itersPerEpoch = data.trainLoader.length;
     // the LR schedule hook sets the rate before every step
-    const optimizer = makeOptimizer(model, { kind: o.optimizer, lr: o.lr0, weightDecay: o.weightDecay, momentum: o.momentum, nesterov: o.nesterov });
+    const optimizer = makeOptimizer(model, { kind: o.optimizer, lr: o.lr0, weightDecay: o.weightDecay, weightDecayOn: o.weightDecayOn, momentum: o.momentum, nesterov: o.nesterov });
     cleanups.add(() => optimizer.disposeState());
     const start = ck ? resumePosition(ck, itersPerEpoch) : { epoch: 0, iteration: 0, steps: 0, resumeBatch: 0, epochParts: [] };
     if (ck) restoreTrainingState(ck, { model, optimizer, rng: false }); // the EMA by its hook, the RNG once hooks are set up
