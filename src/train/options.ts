@@ -71,6 +71,8 @@ export interface TrainOptions {
   shapesSize?: number;
   /** 'cpu' (default), 'cuda' or 'cuda:N'; checked by resolveDevice before the run starts. */
   device?: string;
+  /** Write diagnostics.csv: the series' in-training mAP and the assignment's behaviour per epoch (hooks/diagnostics.ts). */
+  diagnostics?: boolean;
   /** Print a progress line per epoch (default true). */
   verbose?: boolean;
 }

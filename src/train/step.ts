@@ -38,10 +38,11 @@ export function makeTrainStep(ctx: TrainContext, hooks: HookRunner): TrainStep {
     let nPositives = 0;
     const losses = torch.tidy((): LossParts => {
       const heads = ctx.model.forwardHeads(ctx.device === 'cpu' ? batch.images : batch.images.to(ctx.device));
-      const result = yoloLoss(heads, batch.labels, scalesFor(batch.size), lossOptions);
+      const scales = scalesFor(batch.size);
+      const result = yoloLoss(heads, batch.labels, scales, lossOptions);
       const parts = { bbox: result.box.item(), obj: result.obj.item(), cls: result.cls.item(), loss: result.total.item() };
       ({ assignment, nPositives } = result); // kept beside, not returned: tidy would walk its arrays
-      hooks.afterLoss(ctx, { losses: parts, result, batch }); // the finite-loss guard throws here, before backward
+      hooks.afterLoss(ctx, { losses: parts, result, heads, scales, batch }); // the finite-loss guard throws here, before backward
       (ctx.accumulate > 1 ? result.total.div(ctx.accumulate) : result.total).backward();
       return parts;
     });

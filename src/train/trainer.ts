@@ -7,7 +7,7 @@ import { openTraining, type TrainInput } from './setup.js';
 import { runTraining } from './loop.js';
 import type { RunPaths } from './run_dir.js';
 import {
-  CheckpointHook, DetectionImagesHook, EmaHook, EvaluationHook, FiniteLossHook, HookRunner, InterruptHook, LrScheduleHook, ProgressHook, ResultsHook,
+  CheckpointHook, DetectionImagesHook, DiagnosticsHook, EmaHook, EvaluationHook, FiniteLossHook, HookRunner, InterruptHook, LrScheduleHook, ProgressHook, ResultsHook,
   TensorBoardHook, callOptionHooks, type CallOptionSwitches, type TrainHook,
 } from './hooks/index.js';
 
@@ -42,9 +42,10 @@ export interface TrainResult {
  * epoch's end (the others read its result); checkpoints after the best is
  * known; the Ctrl-C listener's yield last of the built-in per-step work.
  */
-function builtInHooks(evaluation: EvaluationHook, progressLine: boolean): TrainHook[] {
+function builtInHooks(evaluation: EvaluationHook, progressLine: boolean, diagnostics: boolean): TrainHook[] {
   return [
     new FiniteLossHook(), new LrScheduleHook(), new EmaHook(), evaluation, new TensorBoardHook(), new ResultsHook(),
+    ...(diagnostics ? [new DiagnosticsHook()] : []), // before the checkpoint: its state is saved with the epoch
     new CheckpointHook(), new ProgressHook(progressLine), new DetectionImagesHook(), new InterruptHook(),
   ];
 }
@@ -54,7 +55,7 @@ export async function train(input: TrainInput, call: TrainHooks = {}): Promise<T
   const ctx = await openTraining(input, call.log);
   try {
     const evaluation = new EvaluationHook();
-    const hooks = new HookRunner([...builtInHooks(evaluation, !call.log), ...callOptionHooks(call), ...(call.hooks ?? [])]);
+    const hooks = new HookRunner([...builtInHooks(evaluation, !call.log, ctx.options.diagnostics === true), ...callOptionHooks(call), ...(call.hooks ?? [])]);
     const end = await runTraining(ctx, hooks);
     return {
       paths: ctx.paths, epochs: ctx.completedEpochs, iteration: ctx.iteration, losses: ctx.losses, evals: evaluation.evals, bestMap50: evaluation.bestMap50,

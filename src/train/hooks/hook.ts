@@ -23,7 +23,8 @@
 // loadStateDict() before beforeTrain. Resources a hook makes are released
 // with ctx.onClose(fn), which runs after every afterTrain.
 import type { Batch } from '../../data/index.js';
-import type { Assignment, LossResult } from '../../yolo/index.js';
+import type { Tensor } from '../../torch/index.js';
+import type { Assignment, LossResult, YoloScale } from '../../yolo/index.js';
 import type { EvalResult } from '../../val/index.js';
 import type { LossParts } from '../tensorboard/index.js';
 import type { TrainContext } from '../context.js';
@@ -34,6 +35,9 @@ export interface LossEvent {
   losses: LossParts;
   /** The loss's tensors and its assignment; the tensors are valid only during afterLoss (a tidy scope). */
   result: LossResult;
+  /** The raw heads [B, na, h, w, 5 + nc] the loss was computed from (training mode; valid during afterLoss only), and their geometry. */
+  heads: readonly Tensor[];
+  scales: readonly YoloScale[];
   batch: Batch;
 }
 

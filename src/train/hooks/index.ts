@@ -7,6 +7,7 @@ export { EmaHook, evaluationModel } from './ema.js';
 export { EvaluationHook } from './evaluation.js';
 export { TensorBoardHook } from './tensorboard.js';
 export { ResultsHook } from './results.js';
+export { DiagnosticsHook, DIAGNOSTIC_COLUMNS } from './diagnostics.js';
 export { CheckpointHook, trainingState } from './checkpoint.js';
 export { ProgressHook } from './progress.js';
 export { DetectionImagesHook } from './detection_images.js';

@@ -8,7 +8,7 @@
 // training image after the epoch, val/evaluate.ts) has no such collision.
 // Where the text's lost indentation leaves a choice, the labels of a batch
 // without any detection are kept (they count as misses).
-import { evaluateVoc, type EvalDetection, type GroundTruth } from '../eval/index.js';
+import { evaluateVoc, type EvalDetection, type GroundTruth } from '../../eval/index.js';
 
 /** The series' EVAL_INTEVAL: batches with ii % 10 == 0 are evaluated. */
 export const SERIES_EVAL_INTERVAL = 10;

@@ -3,7 +3,7 @@
 // assigned (scale, anchor) changes from one epoch to the next, how well the
 // assigned predictions fit their labels, and the objectness the network
 // predicts at assigned cells against every other cell. Plain numbers in,
-// plain numbers out; the hook (diagnostics_hook.ts) feeds it.
+// plain numbers out; the hook (hooks/diagnostics.ts) feeds it.
 
 /** One assigned (label, anchor) row, as the hook reads it from the heads. */
 export interface AssignedRow {

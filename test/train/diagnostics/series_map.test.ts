@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SeriesMap } from '../../src/experiment/series_map.js';
+import { SeriesMap } from '../../../src/train/diagnostics/series_map.js';
 
 test("the series' in-training mAP: batches 0, 10, 20 … of an epoch", () => {
   assert.deepEqual([0, 1, 9, 10, 11, 20, 24].map((ii) => SeriesMap.evaluates(ii)), [true, false, false, true, false, true, false]);

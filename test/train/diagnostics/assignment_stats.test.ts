@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AssignmentStats, boxIou, type AssignedRow } from '../../src/experiment/assignment_stats.js';
+import { AssignmentStats, boxIou, type AssignedRow } from '../../../src/train/diagnostics/assignment_stats.js';
 
 const row = (label: string, s: number, a: number, iou: number, obj: number, cell = `${label}-${s}-${a}`): AssignedRow => ({ label, s, a, iou, obj, cell });
 
