@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import * as torch from '../torch/index.js';
 import { Darknet, loadWeights, saveWeights } from '../darknet/index.js';
 import { BatchNorm2d } from '../nn/index.js';
-import { yoloLoss, yoloScales, type LossOptions, type YoloScale } from '../yolo/index.js';
+import { yoloLoss, yoloScales, type YoloScale } from '../yolo/index.js';
 import { Progress, formatSeconds } from '../util/progress.js';
 import { checkpointPath, readCheckpoint, restoreCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import { ModelEMA } from './ema.js';
@@ -32,7 +32,7 @@ import { lrAt, setLearningRate, type LrScheduleSpec } from './lr_schedule.js';
 import { ResultsCsv, readResultsCsv } from './results_csv.js';
 import { saveCurvesPng } from './curves.js';
 import { EventWriter, logEpoch, logIteration, type LossParts } from './tensorboard/index.js';
-import { DEFAULT_TRAIN, scheduleFor, type TrainOptions } from './options.js';
+import { DEFAULT_TRAIN, lossOptionsOf, scheduleFor, type TrainOptions } from './options.js';
 import { makeOptimizer, clipGradNorm } from './optimizer.js';
 import { openRunData } from './data.js';
 import { resolveDevice } from './device.js';
@@ -91,6 +91,7 @@ export function resolveTrainOptions(o: Partial<TrainOptions> & Pick<TrainOptions
   const r = { ...DEFAULT_TRAIN, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as TrainOptions;
   if (r.imgSize % 32 !== 0) throw new Error(`imgSize ${r.imgSize} is not a multiple of 32`);
   if (!(r.batchSize >= 1)) throw new Error(`batchSize must be >= 1, got ${r.batchSize}`);
+  lossOptionsOf(r); // a loss option combination the loss refuses fails here, before the run folder
   return r;
 }
 
@@ -166,7 +167,7 @@ export async function train(input: (Partial<TrainOptions> & Pick<TrainOptions, '
     } else {
       writeFileSync(join(paths.dir, 'options.json'), JSON.stringify(o, null, 2) + '\n');
     }
-    const lossOptions: LossOptions = { assign: o.assign, bboxLoss: o.bboxLoss, objTarget: o.objTarget, ignoreThresh: o.ignoreThresh ?? null };
+    const lossOptions = lossOptionsOf(o);
     const scalesBySize = new Map<number, YoloScale[]>();
     const scalesFor = (s: number) => {
       if (!scalesBySize.has(s)) scalesBySize.set(s, yoloScales(model.heads, model.strides(s, s)));
