@@ -7,7 +7,7 @@ import { train, type TrainResult } from '../train/trainer.js';
 import { DEFAULT_TRAIN, SERIES_PRESET, type TrainOptions } from '../train/options.js';
 import { LR_SCHEDULES } from '../train/lr_schedule.js';
 import { shapesPreset } from '../train/presets.js';
-import { ASSIGN_RULES, BBOX_LOSSES, OBJ_TARGETS } from '../yolo/index.js';
+import { ASSIGN_RULES, BBOX_LOSSES, LOSS_FORMS, OBJ_TARGETS } from '../yolo/index.js';
 import { formatHelp, parseArgs, UsageError, type Specs } from './args.js';
 
 type Shown = string | number | boolean | null | undefined;
@@ -56,6 +56,7 @@ const SPECS = {
   'clip-grad': { type: 'number', help: `clip gradients to this global L2 norm${def('clipGradNorm', { zeroIsOff: true })}` },
   'bn-momentum': { type: 'number', help: `BatchNorm momentum while training${def('bnMomentum', { note: "; darknet's 0.01 lags in short runs" })}` },
   ema: { type: 'number', help: `EMA decay of the weights, e.g. 0.9999${def('ema', { zeroIsOff: true })}` },
+  'loss-form': { type: 'string', choices: LOSS_FORMS, help: `loss aggregation: ours, or the series' compute_loss (its compute_loss2 with --assign pred-iou; --bbox-loss mse or iou)${def('lossForm')}` },
   'bbox-loss': { type: 'string', choices: BBOX_LOSSES, help: `box loss${def('bboxLoss')}` },
   'obj-target': { type: 'string', choices: OBJ_TARGETS, help: `objectness target${def('objTarget')}` },
   assign: { type: 'string', choices: ASSIGN_RULES, help: `anchor assignment${def('assign')}` },
@@ -84,7 +85,7 @@ function pick(args: Record<string, unknown>): Partial<TrainOptions> {
     ['cfg', 'cfg'], ['data', 'data'], ['val-data', 'valData'], ['eval-on-train', 'evalOnTrain'], ['weights', 'weights'], ['backbone', 'backbone'], ['cutoff', 'cutoff'],
     ['epochs', 'epochs'], ['batch-size', 'batchSize'], ['nominal-batch-size', 'nominalBatchSize'], ['img-size', 'imgSize'], ['optimizer', 'optimizer'],
     ['momentum', 'momentum'], ['nesterov', 'nesterov'], ['lr0', 'lr0'], ['peak-lr', 'peakLr'], ['warmup-iters', 'warmupIters'], ['schedule', 'schedule'], ['lr-power', 'lrPower'], ['lr-counter', 'lrCounter'], ['weight-decay-on', 'weightDecayOn'], ['shuffle', 'shuffle'],
-    ['weight-decay', 'weightDecay'], ['clip-grad', 'clipGradNorm'], ['bn-momentum', 'bnMomentum'], ['ema', 'ema'], ['bbox-loss', 'bboxLoss'], ['obj-target', 'objTarget'], ['assign', 'assign'],
+    ['weight-decay', 'weightDecay'], ['clip-grad', 'clipGradNorm'], ['bn-momentum', 'bnMomentum'], ['ema', 'ema'], ['loss-form', 'lossForm'], ['bbox-loss', 'bboxLoss'], ['obj-target', 'objTarget'], ['assign', 'assign'],
     ['ignore-thresh', 'ignoreThresh'], ['augment', 'augment'], ['max-samples', 'maxSamples'], ['max-val-samples', 'maxValSamples'], ['eval-interval', 'evalInterval'],
     ['eval-conf', 'evalConf'], ['eval-iou', 'evalIou'], ['save-images', 'saveImages'], ['diagnostics', 'diagnostics'], ['workers', 'workers'], ['seed', 'seed'], ['device', 'device'], ['project', 'project'], ['name', 'name'],
   ];

@@ -1,6 +1,6 @@
 // What a training run takes: one plain-JSON options object (saved in every
 // checkpoint), its defaults, and the series' experiment as a preset.
-import { DEFAULT_LOSS, type BboxLoss, type ObjTarget, type AssignRule } from '../yolo/index.js';
+import { DEFAULT_LOSS, resolveLossOptions, type BboxLoss, type ObjTarget, type AssignRule, type LossForm, type LossOptions } from '../yolo/index.js';
 import type { LrScheduleKind, LrScheduleSpec } from './lr_schedule.js';
 
 export interface TrainOptions {
@@ -47,6 +47,8 @@ export interface TrainOptions {
   bnMomentum?: number;
   /** EMA of the weights (evaluated and saved beside the model); 0 = off, else the decay. */
   ema: number;
+  /** How the loss's parts are aggregated (src/yolo loss_form.ts LOSS_FORMS); absent in older checkpoints: 'mean'. */
+  lossForm?: LossForm;
   bboxLoss: BboxLoss;
   objTarget: ObjTarget;
   assign: AssignRule;
@@ -100,6 +102,7 @@ export const DEFAULT_TRAIN = {
   clipGradNorm: 0,
   bnMomentum: 0.1,
   ema: 0,
+  lossForm: DEFAULT_LOSS.lossForm,
   bboxLoss: DEFAULT_LOSS.bboxLoss,
   objTarget: DEFAULT_LOSS.objTarget,
   assign: DEFAULT_LOSS.assign,
@@ -151,6 +154,17 @@ export const SERIES_PRESET: Partial<TrainOptions> = {
   objTarget: 'iou',
   assign: 'ratio',
 };
+
+/**
+ * The loss options of a run (the one mapping from TrainOptions), checked:
+ * a combination the loss refuses (e.g. lossForm 'series' with bboxLoss
+ * 'ciou') throws here, before a run folder exists.
+ */
+export function lossOptionsOf(o: TrainOptions): LossOptions {
+  const options: LossOptions = { lossForm: o.lossForm, assign: o.assign, bboxLoss: o.bboxLoss, objTarget: o.objTarget, ignoreThresh: o.ignoreThresh ?? null };
+  resolveLossOptions(options);
+  return options;
+}
 
 /** The LR schedule of a run with `itersPerEpoch` optimizer steps per epoch. */
 export function scheduleFor(o: TrainOptions, itersPerEpoch: number): LrScheduleSpec {

@@ -10,7 +10,7 @@ import { BatchNorm2d } from '../nn/index.js';
 import { writeFileAtomic } from '../util/atomic_write.js';
 import { Cleanups, TrainContext, type StartPosition } from './context.js';
 import { readTrainingState, restoreTrainingState, type LoadedTrainingState } from './training_state.js';
-import { DEFAULT_TRAIN, type TrainOptions } from './options.js';
+import { DEFAULT_TRAIN, lossOptionsOf, type TrainOptions } from './options.js';
 import { makeOptimizer } from './optimizer.js';
 import { openRunData } from './data.js';
 import { resolveDevice } from './device.js';
@@ -25,6 +25,7 @@ export function resolveTrainOptions(o: Partial<TrainOptions> & Pick<TrainOptions
   const r = { ...DEFAULT_TRAIN, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as TrainOptions;
   if (r.imgSize % 32 !== 0) throw new Error(`imgSize ${r.imgSize} is not a multiple of 32`);
   if (!(r.batchSize >= 1)) throw new Error(`batchSize must be >= 1, got ${r.batchSize}`);
+  lossOptionsOf(r); // a combination the loss refuses fails here, before a run folder exists
   return r;
 }
 

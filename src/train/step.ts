@@ -5,8 +5,9 @@
 // device once, as numbers, for every hook to use.
 import * as torch from '../torch/index.js';
 import type { Batch } from '../data/index.js';
-import { yoloLoss, yoloScales, type Assignment, type LossOptions, type YoloScale } from '../yolo/index.js';
+import { yoloLoss, yoloScales, type Assignment, type YoloScale } from '../yolo/index.js';
 import { clipGradNorm } from './optimizer.js';
+import { lossOptionsOf } from './options.js';
 import type { LossParts } from './tensorboard/index.js';
 import type { TrainContext } from './context.js';
 import type { StepEnd } from './hooks/hook.js';
@@ -17,7 +18,7 @@ export type TrainStep = (batch: Batch) => StepEnd;
 /** The step function of a run; it owns (and disposes) `batch`. */
 export function makeTrainStep(ctx: TrainContext, hooks: HookRunner): TrainStep {
   const o = ctx.options;
-  const lossOptions: LossOptions = { assign: o.assign, bboxLoss: o.bboxLoss, objTarget: o.objTarget, ignoreThresh: o.ignoreThresh ?? null };
+  const lossOptions = lossOptionsOf(o);
   const scalesBySize = new Map<number, YoloScale[]>();
   const scalesFor = (s: number) => {
     if (!scalesBySize.has(s)) scalesBySize.set(s, yoloScales(ctx.model.heads, ctx.model.strides(s, s)));

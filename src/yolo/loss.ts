@@ -1,25 +1,29 @@
 // The YOLOv3 loss: loss = box + obj + cls (each times its gain), from the
 // raw heads of a darknet model in training mode and the batch's labels. Only
-// composes the parts: assignment (assign.ts), the predictions and labels at
-// assigned cells (positives.ts), box_loss.ts, objectness.ts, class_loss.ts.
+// composes the parts: assignment (assign.ts; pred_iou.ts for 'pred-iou'),
+// the predictions and labels at assigned cells (positives.ts), box_loss.ts,
+// objectness.ts, class_loss.ts, or the series' aggregation (series_loss.ts;
+// loss_form.ts).
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { assignAnchors, type Assignment } from './assign.js';
 import { boxLoss } from './box_loss.js';
 import { classLoss } from './class_loss.js';
 import { objectnessLoss } from './objectness.js';
-import { resolveLossOptions, type LossOptions } from './options.js';
+import { resolveLossOptions, type LossOptions, type ResolvedLossOptions } from './options.js';
 import { gatherPositives } from './positives.js';
+import { predictedIous } from './pred_iou.js';
 import type { YoloScale } from './scale.js';
+import { seriesLoss, type SeriesParts as LossParts } from './series_loss.js';
 
 export interface LossResult {
   /** gains.box·box + gains.obj·obj + gains.cls·cls; differentiable w.r.t. the heads. */
   total: Tensor;
-  /** Box term, mean over the assigned rows (0 when there are none). */
+  /** Box term, mean over the assigned rows (0 when there are none); lossForm 'series': a sum over scales of per-scale terms. */
   box: Tensor;
-  /** Objectness term, mean over every prediction of every scale. */
+  /** Objectness term, mean over every prediction of every scale; lossForm 'series': the sum over scales of per-scale means. */
   obj: Tensor;
-  /** Class term, mean over the assigned rows and classes (0 when there are none). */
+  /** Class term, mean over the assigned rows and classes (0 when there are none); lossForm 'series': the sum over scales of per-scale means. */
   cls: Tensor;
   /** Assigned (label, anchor) rows: the length of the (s, n, b, a, i, j) columns. */
   nPositives: number;
@@ -51,13 +55,25 @@ function checkLabelValues(data: ArrayLike<number>, count: number, batch: number,
   }
 }
 
+/** Our aggregation (lossForm 'mean'): one mean per part over all scales. */
+function meanLoss(heads: Tensor[], lab: Tensor, assignment: Assignment, scales: YoloScale[], o: ResolvedLossOptions): LossParts {
+  const positives = gatherPositives(heads, lab, assignment, scales);
+  const zero = () => torch.zeros([], { dtype: heads[0].dtype, device: heads[0].device as torch.Device });
+  const box = positives ? boxLoss(positives, o) : zero();
+  const cls = positives ? classLoss(positives, o.labelSmoothing) : zero();
+  const obj = objectnessLoss(heads, lab, assignment, positives, scales, o);
+  return { box, obj, cls };
+}
+
 /**
  * The loss of raw heads (one [B, na, h, w, 5 + nc] tensor per scale, in the
  * order of `scales`) against labels [N, 6] = (batch_idx, x, y, w, h, cls),
  * normalised 0..1. Options and their defaults: options.ts (DEFAULT_LOSS).
  * Reads the labels to the host once (for the assignment); everything else
- * stays on the heads' device. Zero labels give box = cls = 0 and an objectness term that pushes
- * every prediction towards 0: finite, with finite gradients.
+ * stays on the heads' device ('pred-iou' also reads its few IoUs, pred_iou.ts).
+ * Zero labels give box = cls = 0 and an objectness term that pushes every
+ * prediction towards 0: finite, with finite gradients (in both forms; the
+ * series' own code stops there, loss_form.ts).
  */
 export function yoloLoss(heads: Tensor[], labels: Tensor, scales: YoloScale[], options: LossOptions = {}): LossResult {
   const o = resolveLossOptions(options);
@@ -70,12 +86,11 @@ export function yoloLoss(heads: Tensor[], labels: Tensor, scales: YoloScale[], o
     const count = lab.shape[0];
     checkLabelValues(data, count, heads[0].shape[0], classes);
     const grids = heads.map((h) => ({ h: h.shape[2], w: h.shape[3] }));
-    const assignment = assignAnchors({ data, count, float32: lab.dtype === 'float32' }, grids, scales, o.assign, o.ratioThreshold);
-    const positives = gatherPositives(heads, lab, assignment, scales);
-    const zero = () => torch.zeros([], { dtype: heads[0].dtype, device: dev });
-    const box = positives ? boxLoss(positives, o) : zero();
-    const cls = positives ? classLoss(positives, o.labelSmoothing) : zero();
-    const obj = objectnessLoss(heads, lab, assignment, positives, scales, o);
+    const rows = { data, count, float32: lab.dtype === 'float32' };
+    // 'pred-iou' reads the heads (N·na cells per scale, one host read); the other rules only the labels
+    const ious = o.assign === 'pred-iou' ? predictedIous(heads, lab, rows, scales) : undefined;
+    const assignment = assignAnchors(rows, grids, scales, o.assign, o.ratioThreshold, ious);
+    const { box, obj, cls } = o.lossForm === 'series' ? seriesLoss(heads, lab, assignment, scales, o, count) : meanLoss(heads, lab, assignment, scales, o);
     const total = box.mul(o.gains.box).add(obj.mul(o.gains.obj)).add(cls.mul(o.gains.cls));
     return { total, box, obj, cls, nPositives: assignment.s.length, assignment };
   });

@@ -1,12 +1,16 @@
 // The loss's options besides tensors: which variant of each part (each
 // variant list is defined and documented with its part: ASSIGN_RULES in
-// assign.ts, BBOX_LOSSES in box_loss.ts, OBJ_TARGETS in objectness.ts),
+// assign.ts, BBOX_LOSSES in box_loss.ts, OBJ_TARGETS in objectness.ts,
+// LOSS_FORMS in loss_form.ts),
 // the numbers that tune them, and their one set of defaults.
 import { ASSIGN_RULES, type AssignRule } from './assign.js';
 import { BBOX_LOSSES, type BboxLoss } from './box_loss.js';
+import { checkLossForm, LOSS_FORMS, type LossForm } from './loss_form.js';
 import { OBJ_TARGETS, type ObjTarget } from './objectness.js';
 
 export interface LossOptions {
+  /** How the parts are aggregated: ours or the series' (loss_form.ts LOSS_FORMS). */
+  lossForm?: LossForm;
   /** Anchor assignment rule (assign.ts ASSIGN_RULES). */
   assign?: AssignRule;
   /** 'ratio' keeps an anchor when |w/aw − 1| + |h/ah − 1| < this. */
@@ -21,7 +25,7 @@ export interface LossOptions {
    * Objectness BCE weights positives by posWeightFactor · (nPreds − nPosCells) / nPosCells:
    * nPreds counts every prediction (Σ over scales of B·na·h·w), nPosCells the
    * distinct assigned (scale, image, anchor, row, column) cells (1 when there
-   * are none).
+   * are none). lossForm 'series' uses the series' counts instead (loss_form.ts).
    */
   posWeightFactor?: number;
   /**
@@ -44,6 +48,7 @@ export type ResolvedLossOptions = Required<Omit<LossOptions, 'gains'>> & { gains
  * takes its loss defaults from here.
  */
 export const DEFAULT_LOSS: Readonly<ResolvedLossOptions> = Object.freeze({
+  lossForm: 'mean',
   assign: 'ratio', // the series
   ratioThreshold: 2, // the series
   bboxLoss: 'ciou',
@@ -74,10 +79,14 @@ export function resolveLossOptions(o: LossOptions = {}): ResolvedLossOptions {
   if (ignore !== null) nonNegative('ignoreThresh', ignore);
   const divisor = nonNegative('mseWhDivisor', o.mseWhDivisor ?? d.mseWhDivisor);
   if (divisor === 0) throw new RangeError('yoloLoss: mseWhDivisor must be > 0');
+  const bboxLoss = oneOf('bboxLoss', o.bboxLoss ?? d.bboxLoss, BBOX_LOSSES);
+  const lossForm = oneOf('lossForm', o.lossForm ?? d.lossForm, LOSS_FORMS);
+  checkLossForm(lossForm, { bboxLoss, ignoreThresh: ignore });
   return {
+    lossForm,
     assign: oneOf('assign', o.assign ?? d.assign, ASSIGN_RULES),
     ratioThreshold: nonNegative('ratioThreshold', o.ratioThreshold ?? d.ratioThreshold),
-    bboxLoss: oneOf('bboxLoss', o.bboxLoss ?? d.bboxLoss, BBOX_LOSSES),
+    bboxLoss,
     mseWhDivisor: divisor,
     objTarget: oneOf('objTarget', o.objTarget ?? d.objTarget, OBJ_TARGETS),
     posWeightFactor: nonNegative('posWeightFactor', o.posWeightFactor ?? d.posWeightFactor),

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/references.js';
+import { ASSIGN_RULES, LOSS_FORMS } from '../../src/yolo/index.js';
 
 const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const CFG = join(REPO_ROOT, 'cfg', 'shapes-tiny.cfg');
@@ -43,7 +44,13 @@ test('yolov3 train: usage errors and help', () => {
   assert.match(missing.stderr, /--cfg and --data are required/);
   const help = run(['train', '--help']);
   assert.equal(help.status, 0);
-  for (const flag of ['--bbox-loss', '--obj-target', '--assign', '--preset', '--resume', '--eval-interval', '--peak-lr']) assert.ok(help.stdout.includes(flag), flag);
+  for (const flag of ['--bbox-loss', '--obj-target', '--assign', '--preset', '--resume', '--eval-interval', '--peak-lr', '--loss-form']) assert.ok(help.stdout.includes(flag), flag);
+  // choices come from the lists themselves
+  assert.ok(help.stdout.includes(`--loss-form ${LOSS_FORMS.join('|')}`) && LOSS_FORMS.includes('series'));
+  assert.ok(help.stdout.includes(`--assign ${ASSIGN_RULES.join('|')}`) && ASSIGN_RULES.includes('pred-iou'));
+  const series = run(['train', '--cfg', CFG, '--data', 'shapes:4', '--loss-form', 'series']);
+  assert.notEqual(series.status, 0); // the default box loss, ciou, is not one of the series'
+  assert.match(series.stderr, /lossForm 'series' takes bboxLoss 'mse' or 'iou'/);
   const main = run(['--help']);
   assert.match(main.stdout, /With no command, runs 'shapes'/);
   assert.match(run(['shapes', '--help']).stdout, /the default command/);

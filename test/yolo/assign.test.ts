@@ -59,6 +59,22 @@ test("'best-iou' assigns exactly one anchor of all scales per label", () => {
   ]);
 });
 
+test("'pred-iou' takes per scale the anchor of the best given IoU, then the best scale, first on ties", () => {
+  // [scale][label][anchor], made up by hand:
+  //  L0: s0 best a1 (.5, first of the tie with a2), s1 best a0 (.5), s2 .4 -> tie .5 between s0 and s1: s0 a1
+  //  L1: s2 a2 (.9) beats s0 (.3) and s1 (.2) -> s2 a2, cell (i 14, j 9) of the 16x16 grid
+  //  L2: all 0 -> s0 a0 (torch.max's first maximum at both levels), cell (3, 0)
+  const ious = [
+    [[0.2, 0.5, 0.5], [0.3, 0.1, 0], [0, 0, 0]],
+    [[0.5, 0.1, 0], [0.2, 0.2, 0.1], [0, 0, 0]],
+    [[0.4, 0.1, 0.4], [0.1, 0.3, 0.9], [0, 0, 0]],
+  ];
+  assert.deepEqual(rows(assignAnchors(input, GRIDS, SCALES, 'pred-iou', 2, ious)), [
+    [0, 0, 0, 1, 2, 1], [0, 2, 0, 0, 3, 0], [2, 1, 1, 2, 14, 9],
+  ]);
+  assert.throws(() => assignAnchors(input, GRIDS, SCALES, 'pred-iou', 2), /'pred-iou' needs the predictions' IoUs/);
+});
+
 test('the order of heads comes from the scales given, not assumed', () => {
   const reversed = [...SCALES].reverse();
   const grids = [...GRIDS].reverse();

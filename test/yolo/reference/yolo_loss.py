@@ -22,8 +22,32 @@ def stride_xy(scale):
     return (st, st) if isinstance(st, (int, float)) else (st[0], st[1])
 
 
-def assign(labels, grids, scales, rule='ratio', ratio_threshold=2.0):
-    """(s, n, b, a, i, j) int64 tensors, sorted by scale then label."""
+def pred_iou_choice(labels, grids, scales, heads):
+    """'pred-iou' (the series' select_anchor): (scale, anchor) per label by the IoU of the label with each
+    current prediction of its cell; sizes clamped to [0, max(w, h)], label offset from the unclamped floor."""
+    best_iou, best_anchor = [], []
+    for s, scale in enumerate(scales):
+        h, w = grids[s]
+        head = heads[s].detach()
+        grid = torch.tensor([w, h], dtype=labels.dtype, device=labels.device)
+        xy = labels[:, 1:3] * grid
+        i = xy[:, 0].floor().long().clamp(0, w - 1)
+        j = xy[:, 1].floor().long().clamp(0, h - 1)
+        pred = head[labels[:, 0].long(), :, j, i]  # [N, na, 5 + nc]
+        pxy = offset(pred[..., 0:2], scale.get('scaleXY', 1))
+        pwh = (pred[..., 2:4].exp() * anchors_in_grid(scale, head.dtype, head.device)).clamp(0, max(w, h))
+        tbox = torch.cat([xy - xy.floor(), labels[:, 3:5] * grid], 1)[:, None, :].expand(-1, head.shape[1], -1)
+        iou = paired_iou(xywh_to_xyxy(torch.cat([pxy, pwh], -1)), xywh_to_xyxy(tbox), 'iou')  # [N, na]
+        v, a = iou.max(1)  # first maximum on ties
+        best_iou.append(v)
+        best_anchor.append(a)
+    scale_of = torch.stack(best_iou).max(0)[1]  # first maximum: all-zero IoUs -> scale 0
+    anchor_of = torch.stack(best_anchor).gather(0, scale_of[None])[0]
+    return scale_of, anchor_of
+
+
+def assign(labels, grids, scales, rule='ratio', ratio_threshold=2.0, heads=None):
+    """(s, n, b, a, i, j) int64 tensors, sorted by scale then label ('pred-iou' reads the heads)."""
     dev = labels.device
     sx, sy = stride_xy(scales[0])
     width, height = grids[0][1] * sx, grids[0][0] * sy
@@ -47,6 +71,11 @@ def assign(labels, grids, scales, rule='ratio', ratio_threshold=2.0):
         for s in range(len(scales)):
             n = (scale_of[k] == s).nonzero()[:, 0]
             per_scale.append((n, anchor_of[k][n]))
+    elif rule == 'pred-iou':
+        scale_of, anchor_of = pred_iou_choice(labels, grids, scales, heads)
+        for s in range(len(scales)):
+            n = (scale_of == s).nonzero()[:, 0]
+            per_scale.append((n, anchor_of[n]))
     else:
         raise ValueError(rule)
     cols = {c: [] for c in 'snbaij'}
@@ -133,7 +162,7 @@ def yolo_loss(heads, labels, scales, assign_rule='ratio', ratio_threshold=2.0, b
     dtype, dev = heads[0].dtype, heads[0].device
     labels = labels.to(dev, dtype)
     grids = [(hd.shape[2], hd.shape[3]) for hd in heads]
-    s, n, b, a, i, j = assign(labels, grids, scales, assign_rule, ratio_threshold)
+    s, n, b, a, i, j = assign(labels, grids, scales, assign_rule, ratio_threshold, heads)
     pbox, tbox, logits, classes = [], [], [], []
     for si, head in enumerate(heads):
         m = s == si
