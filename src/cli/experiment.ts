@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSeriesExperiment } from '../experiment/run_series.js';
 import { writeReport } from '../experiment/report.js';
-import { SERIES_RUNS } from '../experiment/series_runs.js';
+import { EXTRA_RUNS, SERIES_RUNS } from '../experiment/series_runs.js';
 import { formatHelp, parseArgs, UsageError, type Specs } from './args.js';
 
 /** A path in the repository (this file runs from src/cli or dist/src/cli). */
@@ -22,10 +22,11 @@ export const EXPERIMENT_DEFAULTS = {
   model: 'yolov3-tiny',
   data: repoPath('..', 'shared', 'data', 'coco128', 'coco128.yaml'),
   images: 16,
-  epochs: 300,
+  epochs: 250,
   imgSize: 416,
-  batchSize: 4,
-  parallel: 2,
+  batchSize: 2,
+  // every run at once, one thread each: on 2 cores no run waits for another, and none idles at the end
+  parallel: 5,
   out: 'runs/experiment/series',
 };
 
@@ -35,10 +36,10 @@ const SPECS = {
   images: { type: 'number', integer: true, min: 1, help: `train and evaluate on the first n images (default ${EXPERIMENT_DEFAULTS.images}; the series: 100)` },
   epochs: { type: 'number', integer: true, min: 1, help: `epochs per run (default ${EXPERIMENT_DEFAULTS.epochs}; the series: 150)` },
   'img-size': { type: 'number', integer: true, min: 32, help: `training size (default ${EXPERIMENT_DEFAULTS.imgSize})` },
-  'batch-size': { type: 'number', integer: true, min: 1, help: `images per batch (default ${EXPERIMENT_DEFAULTS.batchSize})` },
+  'batch-size': { type: 'number', integer: true, min: 1, help: `images per batch (default ${EXPERIMENT_DEFAULTS.batchSize}; the series: 4)` },
   parallel: { type: 'number', integer: true, min: 1, help: `runs trained at once, the cores split between them (default ${EXPERIMENT_DEFAULTS.parallel})` },
   out: { type: 'string', help: `experiment folder; the same folder again continues it (default ${EXPERIMENT_DEFAULTS.out})` },
-  runs: { type: 'string', help: `comma-separated subset of ${SERIES_RUNS.map((r) => r.name).join(', ')} (default all)` },
+  runs: { type: 'string', help: `comma-separated runs of ${SERIES_RUNS.map((r) => r.name).join(', ')} (default: these five) and ${EXTRA_RUNS.map((r) => r.name).join(', ')}` },
 } satisfies Specs;
 
 const USAGE = 'usage: yolov3 experiment series [options] | yolov3 experiment report DIR';

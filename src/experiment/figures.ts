@@ -27,7 +27,7 @@ async function savePanels(tables: RunTables[], panels: { title: string; column: 
 /** Draws one comparison's figures into `dir`; returns what was drawn. */
 export async function drawComparison(dir: string, c: Comparison, all: RunTables[]): Promise<Figure[]> {
   const tables = c.runs.map((n) => all.find((t) => t.name === n)).filter((t): t is RunTables => t !== undefined);
-  if (tables.length === 0) return [];
+  if (tables.length === 0 || (c.optional && tables.length < c.runs.length)) return [];
   const figures: Figure[] = [];
   const hasSeriesMap = tables.some((t) => t.diagnostics.some((r) => r.map50_series !== undefined));
   await savePanels(tables, [

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { drawComparison } from './figures.js';
 import { readRunTables, summarizeRun, type RunTables } from './run_tables.js';
 import { toHtml, toMarkdown, type Block } from './report_doc.js';
-import { SERIES_COMPARISONS, SERIES_RUNS } from './series_runs.js';
+import { SERIES_COMPARISONS, seriesRun } from './series_runs.js';
 
 /** experiment.json: what `experiment series` was asked to run. */
 export interface ExperimentInfo {
@@ -40,7 +40,7 @@ function runTable(tables: RunTables[]): Block {
   const rows = tables.map((t) => {
     const s = summarizeRun(t);
     const planned = plannedEpochs(t);
-    const role = SERIES_RUNS.find((r) => r.name === t.name)?.role ?? '';
+    const role = seriesRun(t.name)?.role ?? '';
     return [t.name, role, `${s.epochs}${planned ? `/${planned}` : ''}`, f4(s.finalMap50), f4(s.finalMap), f4(s.bestMap50), f4(s.mapAtBest), String(s.bestEpoch ?? '—'), minutes(s.wallSeconds)];
   });
   return { kind: 'table', header: ['run', 'what', 'epochs', 'final mAP@0.5', 'final mAP@0.5:0.95', 'best mAP@0.5', 'mAP@0.5:0.95 at best', 'best epoch', 'wall time'], rows };
