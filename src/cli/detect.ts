@@ -1,6 +1,7 @@
 // `yolov3 detect`: runs a darknet model on images; prints darknet-style
 // lines, and optionally saves drawn images, JSON and raw head outputs.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic_write.js';
 import { basename, extname, join } from 'node:path';
 import * as torch from '../torch/index.js';
 import { Detector, loadImage, saveDetectionsImage, type DetectionResult, type RgbImage } from '../detect/index.js';
@@ -79,7 +80,7 @@ export async function runDetect(argv: string[]): Promise<number> {
   } finally {
     detector.dispose();
   }
-  if (args.json) writeFileSync(args.json, JSON.stringify(all, null, 2));
+  if (args.json) writeFileAtomic(args.json, Buffer.from(JSON.stringify(all, null, 2)));
   if (failed) console.error(`${failed} of ${files.length} images could not be read`);
   return all.length === 0 && failed > 0 ? 1 : 0;
 }

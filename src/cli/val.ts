@@ -2,13 +2,13 @@
 // (pycocotools' twelve numbers), per-class AP, and mAP@0.5 by the VOC rule.
 // Images go in as `yolov3 detect` feeds them (darknet's letterbox or
 // stretch) and boxes are compared, and saved, in original image pixels.
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic_write.js';
 import { Darknet } from '../darknet/index.js';
 import { loadModelFile } from '../darknet/checkpoint.js';
 import { openDataset } from '../data/index.js';
 import type { ResizeMode } from '../detect/preprocess.js';
 import { saveCocoResults, type CocoStats } from '../eval/index.js';
-import { resolveDevice } from '../train/device.js';
+import { resolveDevice } from '../torch/resolve_device.js';
 import { evaluateDetector } from '../val/evaluate.js';
 import { originalFrameBatches } from '../val/eval_inputs.js';
 import { formatHelp, parseArgs, type Specs } from './args.js';
@@ -71,7 +71,7 @@ export async function runVal(argv: string[]): Promise<number> {
     if (args['metrics-json']) {
       const s = r.coco.stats;
       const m = { AP: s.AP, AP50: s.AP50, AP75: s.AP75, APs: s.APs, APm: s.APm, APl: s.APl, AR1: s.AR1, AR10: s.AR10, AR100: s.AR100, mAP50_voc: r.map50 };
-      writeFileSync(args['metrics-json'], JSON.stringify(m, null, 2) + '\n');
+      writeFileAtomic(args['metrics-json'], Buffer.from(JSON.stringify(m, null, 2) + '\n'));
     }
     return 0;
   } finally {

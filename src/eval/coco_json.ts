@@ -1,7 +1,8 @@
 // COCO json in and out: the results format
 // `[{image_id, category_id, bbox: [x, y, w, h], score}]` that pycocotools'
 // loadRes reads, and the instances format of a ground-truth file.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic_write.js';
 import { ltwhToXyxy, xyxyToLtwh } from '../boxes/index.js';
 import { evaluateCoco, type CocoOptions, type CocoResult } from './coco.js';
 import type { EvalDetection, GroundTruth, ImageId } from './types.js';
@@ -68,7 +69,7 @@ export function evaluateCocoJson(ds: CocoDataset, results: readonly CocoResultEn
 
 /** Writes detections as a COCO results json file. */
 export function saveCocoResults(path: string, dets: readonly EvalDetection[], options: { decimals?: number } = {}): void {
-  writeFileSync(path, JSON.stringify(toCocoResults(dets, options)));
+  writeFileAtomic(path, Buffer.from(JSON.stringify(toCocoResults(dets, options))));
 }
 
 /** Reads a COCO results json file as detections. */

@@ -2,7 +2,8 @@
 // whatever its runs have written so far (finished or partial): the three
 // comparisons' figures, a table per run, and the assignment diagnostic of
 // pred-iou (the series' compute_loss2) against best-iou.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic_write.js';
 import { join } from 'node:path';
 import { drawComparison } from './figures.js';
 import { readRunTables, summarizeRun, type RunTables } from './run_tables.js';
@@ -84,7 +85,7 @@ export async function writeReport(dir: string): Promise<string> {
     }, diag);
   }
   const md = toMarkdown(blocks);
-  writeFileSync(join(dir, 'report.md'), md);
-  writeFileSync(join(dir, 'report.html'), toHtml(blocks, dir, "The series' experiments"));
+  writeFileAtomic(join(dir, 'report.md'), Buffer.from(md));
+  writeFileAtomic(join(dir, 'report.html'), Buffer.from(toHtml(blocks, dir, "The series' experiments")));
   return md;
 }

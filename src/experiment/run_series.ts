@@ -9,7 +9,8 @@
 // only this process, which passes one SIGINT to each child: each saves a
 // resumable `last` (train's own Ctrl-C) and the experiment exits 130.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic_write.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +49,7 @@ function recordExperiment(o: ExperimentOptions, runs: SeriesRun[]): void {
     }
     info.runs = [...new Set([...before.runs, ...info.runs])];
   }
-  writeFileSync(p, JSON.stringify(info, null, 2) + '\n');
+  writeFileAtomic(p, Buffer.from(JSON.stringify(info, null, 2) + '\n'));
 }
 
 /** What to do with one run: nothing (finished), resume it, or start it (clearing a folder with no checkpoint). */

@@ -13,7 +13,7 @@ import { readTrainingState, restoreTrainingState, type LoadedTrainingState } fro
 import { DEFAULT_TRAIN, lossOptionsOf, type TrainOptions } from './options.js';
 import { makeOptimizer } from './optimizer.js';
 import { openRunData } from './data.js';
-import { resolveDevice } from './device.js';
+import { resolveDevice } from '../torch/resolve_device.js';
 import { newRunDir, runPaths } from './run_dir.js';
 import type { LossParts } from './tensorboard/index.js';
 

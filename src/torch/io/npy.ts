@@ -1,6 +1,6 @@
 // NumPy .npy read and write (format versions 1-3, little-endian, C order),
 // so arrays can be checked with numpy.load and fed back from numpy.save.
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../util/atomic_write.js';
 import { Tensor } from '../tensor.js';
 import { readFileNamed } from './read_file.js';
 import { fromBytes } from '../creation.js';
@@ -32,7 +32,7 @@ export function encodeNpy(t: Tensor): Buffer {
 }
 
 export function saveNpy(path: string, t: Tensor): void {
-  writeFileSync(path, encodeNpy(t));
+  writeFileAtomic(path, encodeNpy(t));
 }
 
 function fail(source: string, problem: string): never {
