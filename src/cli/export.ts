@@ -40,6 +40,21 @@ function loadModel(model: Darknet, weights: string): string[] | undefined {
   return names && names.length > 0 ? names : undefined;
 }
 
+/** --names (which must fit the cfg), else the checkpoint's names when they fit, else none (class0, ...). */
+function classNames(model: Darknet, namesFile: string | undefined, fromCheckpoint: string[] | undefined): string[] | undefined {
+  const classes = model.heads[0]?.classes;
+  if (namesFile) {
+    const names = readNames(namesFile);
+    if (classes !== undefined && names.length !== classes) throw new Error(`${namesFile} has ${names.length} class names, but ${model.cfg.file} has classes=${classes}`);
+    return names;
+  }
+  if (fromCheckpoint && fromCheckpoint.length !== classes) {
+    console.error(`warning: the checkpoint lists ${fromCheckpoint.length} class names for classes=${classes}; the metadata gets class0, class1, ...`);
+    return undefined;
+  }
+  return fromCheckpoint;
+}
+
 function exportOptions(args: ReturnType<typeof parseArgs<typeof SPECS>>, names: string[] | undefined): ExportOptions {
   if (args.batch !== undefined && args['dynamic-batch']) throw new UsageError('yolov3 export: give --batch N or --dynamic-batch, not both');
   if (args.nms && args.head === 'raw') throw new UsageError('yolov3 export: --nms needs --head decoded');
@@ -64,8 +79,7 @@ export function runExport(argv: string[]): number {
   if (!(OPSETS as readonly number[]).includes(args.opset!)) throw new UsageError(`yolov3 export: --opset must be ${OPSETS[0]} to ${OPSETS[OPSETS.length - 1]}, got ${args.opset}`);
   const model = Darknet.fromFile(args.cfg!);
   try {
-    const fromCheckpoint = loadModel(model, args.weights!);
-    const options = exportOptions(args, args.names ? readNames(args.names) : fromCheckpoint);
+    const options = exportOptions(args, classNames(model, args.names, loadModel(model, args.weights!)));
     const bytes = saveOnnx(model, args.out!, options);
     const [w, h] = options.size ?? [model.cfg.net.width, model.cfg.net.height];
     console.log(`${args.out}: ${(bytes / 2 ** 20).toFixed(1)} MiB, opset ${args.opset}, input images [${options.batch === 'dynamic' ? 'batch' : options.batch}, ${model.cfg.net.channels}, ${h}, ${w}], output ${options.output}`);

@@ -54,7 +54,7 @@ export function buildOnnxModel(model: Darknet, options: ExportOptions = {}): Mod
   } else {
     const { value, rows } = decodedOutputs(g, model, heads, o);
     if (o.output === 'decoded') g.output(value, 'predictions', DataType.FLOAT, [batch, rows, k], 'cx, cy, w, h (input pixels), objectness, class probabilities');
-    else g.output(exportNms(g, value, input, classes, o.nms), 'detections', DataType.FLOAT, ['detections', 7], 'image, x1, y1, x2, y2 (input pixels), score, class');
+    else g.output(exportNms(g, value, input, classes, o.nms), 'detections', DataType.FLOAT, ['num_detections', 7], 'image, x1, y1, x2, y2 (input pixels), score, class');
   }
   return {
     ir_version: irVersion(o.opset),

@@ -27,31 +27,31 @@ export function exportYoloOutput(g: GraphBuilder, raw: string, na: number, k: nu
   return reshape(g, transpose(g, act, [0, 1, 4, 2, 3], `${hint}_chw`), [0, na * k, h, w], `${hint}_out`);
 }
 
-/** A constant from one of the decoder's own tensors. */
-function decoderConstant(g: GraphBuilder, make: () => torch.Tensor, dims: number[]): string {
-  const t = make();
-  try {
-    return g.floats('decode_const', values(t), dims);
-  } finally {
-    t.dispose();
-  }
+/** A constant [1, na·h·w, 2] from one of the decoder's own tensors, broadcast to every prediction of the head. */
+function perPrediction(g: GraphBuilder, make: () => torch.Tensor, na: number, h: number, w: number): string {
+  const data = torch.tidy(() => values(make().expand([1, na, h, w, 2]).reshape([1, na * h * w, 2])));
+  return g.floats('decode_const', data, [1, na * h * w, 2]);
 }
 
 /**
  * decodeHead: a raw head [B, na, h, w, k] to [B, na·h·w, k] = centre x, y
  * ((sigmoid(t)·scaleXY − (scaleXY − 1)/2 + cell) · stride) and w, h
  * (anchor · exp(t)) in input pixels, then sigmoid objectness and classes.
+ * The same element-wise arithmetic, on rows [B, na·h·w, k] rather than 5-D
+ * and with every constant [1, na·h·w, 2] (OpenCV 4.6's ONNX reader fails on
+ * those 5-D slices and on broadcasting a [1, 1, 2] constant).
  */
 export function exportDecodeHead(g: GraphBuilder, raw: string, head: YoloScale, na: number, k: number, h: number, w: number, n: number): string {
   const hint = `head${n}`;
   const sxy = head.scaleXY ?? 1;
-  let offset = g.op('Sigmoid', [slice(g, raw, 4, 0, 2, 1, `${hint}_txy`)], {}, `${hint}_sigmoid_xy`);
+  const rows = reshape(g, raw, [0, na * h * w, k], `${hint}_rows`);
+  let offset = g.op('Sigmoid', [slice(g, rows, 2, 0, 2, 1, `${hint}_txy`)], {}, `${hint}_sigmoid_xy`);
   if (sxy !== 1) offset = g.op('Sub', [scale(g, offset, sxy, `${hint}_scale_xy`), g.constFloats([(sxy - 1) / 2], [])], {}, `${hint}_offset`);
-  const cells = decoderConstant(g, () => cellCorners(h, w, 'cpu'), [1, 1, h, w, 2]);
-  const stride = g.constFloats(strideXY(head), [1, 1, 1, 1, 2]);
+  const cells = perPrediction(g, () => cellCorners(h, w, 'cpu'), na, h, w);
+  const stride = perPrediction(g, () => torch.tensor(strideXY(head), { dtype: 'float32' }), na, h, w);
   const xy = g.op('Mul', [g.op('Add', [offset, cells], {}, `${hint}_cell_xy`), stride], {}, `${hint}_xy`);
-  const anchors = decoderConstant(g, () => anchorsIn(head, 'pixels', 'cpu'), [1, na, 1, 1, 2]);
-  const wh = g.op('Mul', [g.op('Exp', [slice(g, raw, 4, 2, 4, 1, `${hint}_twh`)], {}, `${hint}_exp_wh`), anchors], {}, `${hint}_wh`);
-  const conf = g.op('Sigmoid', [slice(g, raw, 4, 4, k, 1, `${hint}_tconf`)], {}, `${hint}_conf`);
-  return reshape(g, concat(g, [xy, wh, conf], 4, `${hint}_decoded`), [0, na * h * w, k], `${hint}_rows`);
+  const anchors = perPrediction(g, () => anchorsIn(head, 'pixels', 'cpu').view([1, na, 1, 1, 2]), na, h, w);
+  const wh = g.op('Mul', [g.op('Exp', [slice(g, rows, 2, 2, 4, 1, `${hint}_twh`)], {}, `${hint}_exp_wh`), anchors], {}, `${hint}_wh`);
+  const conf = g.op('Sigmoid', [slice(g, rows, 2, 4, k, 1, `${hint}_tconf`)], {}, `${hint}_conf`);
+  return concat(g, [xy, wh, conf], 2, `${hint}_decoded`);
 }
