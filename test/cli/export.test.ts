@@ -1,23 +1,25 @@
 // `yolov3 export` end to end: a .weights file and a training checkpoint to
-// .onnx files (read back by python3-onnx), and each error case: an
-// unsupported layer or option names the cfg file and line.
+// .onnx files (read back by python3-onnx), raw heads against the ones
+// `detect --save-raw` writes, and each error case: an unsupported layer or
+// option names the cfg file and line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as torch from '../../src/torch/index.js';
 import { Darknet, parseCfg, saveWeights } from '../../src/darknet/index.js';
 import { saveCheckpoint } from '../../src/train/checkpoint.js';
-import { REPO_ROOT } from '../support/references.js';
+import { REPO_ROOT, sharedPath } from '../support/references.js';
 import { CUSTOM_CFG } from '../darknet/custom_cfgs.js';
-import { randomizeWeights } from '../darknet/parity_support.js';
-import { checkOnnx } from '../export/onnx_support.js';
+import { maxAbsDiff, randomizeWeights } from '../darknet/parity_support.js';
+import { checkOnnx, runOnnx, session } from '../export/onnx_support.js';
 
 const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
-function yolov3(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [MAIN, 'export', ...args], { encoding: 'utf8', timeout: 120_000 });
+function yolov3(args: string[], command = 'export'): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [MAIN, command, ...args], { encoding: 'utf8', timeout: 120_000 });
 }
 
 /** The custom cfg and random weights for it, written to a new folder. */
@@ -62,6 +64,30 @@ test('export writes .onnx from darknet .weights (names, size, batch, opset) and 
     assert.deepEqual(JSON.parse(checked.metadata.names), ['circle', 'square']);
     assert.equal(JSON.parse(checked.metadata.nms).conf, 0.5);
     assert.deepEqual(checked.outputs, { detections: ['num_detections', 7] });
+  }
+});
+
+test('--head raw: on the input `detect --save-raw` saves, the exported heads equal the heads it saves', async (t) => {
+  const dog = sharedPath(t, 'data/darknet/images/dog.jpg');
+  if (!dog) return;
+  const { dir, cfg, weights } = files();
+  const r = yolov3(['--cfg', cfg, '--weights', weights, '--source', dog, '--save-raw', join(dir, 'raw')], 'detect');
+  assert.equal(r.status, 0, r.stderr);
+  const e = yolov3(['--cfg', cfg, '--weights', weights, '--out', join(dir, 'raw.onnx'), '--head', 'raw']);
+  assert.equal(e.status, 0, e.stderr);
+  const npy = (name: string) => torch.tidy(() => {
+    const x = torch.io.loadNpy(join(dir, 'raw', `dog.${name}.npy`));
+    return { data: x.dataSync() as Float32Array, dims: x.shape };
+  });
+  const input = npy('input');
+  const out = await runOnnx(await session(readFileSync(join(dir, 'raw.onnx'))), input.data, input.dims);
+  for (const k of [0, 1]) {
+    const saved = npy(`head${k}`);
+    assert.deepEqual(out[`head${k}`].dims, saved.dims);
+    // raw values, before any activation: the tensors themselves
+    const d = maxAbsDiff(out[`head${k}`].data, saved.data);
+    t.diagnostic(`head${k}: max |diff| ${d.toExponential(2)}`);
+    assert.ok(d <= 1e-4, `head${k}: ${d}`);
   }
 });
 
