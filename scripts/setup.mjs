@@ -17,8 +17,9 @@ const profile = process.argv[2] ?? 'main';
 
 // fonts-dejavu-core: label text on drawn detections and plots (sharp renders SVG text with system fonts).
 const APT_MAIN = ['libtorch-dev', 'libopenblas0-pthread', 'fonts-dejavu-core'];
-// References used by tests and benchmarks: PyTorch, torchvision, OpenCV and C darknet.
-const APT_TEST = [...APT_MAIN, 'python3-numpy', 'python3-torch', 'python3-torchvision', 'python3-opencv', 'darknet'];
+// References used by tests and benchmarks: PyTorch, torchvision, OpenCV, C darknet,
+// and the ONNX checker and shape inference (python3-onnx) for exported models.
+const APT_TEST = [...APT_MAIN, 'python3-numpy', 'python3-torch', 'python3-torchvision', 'python3-opencv', 'darknet', 'python3-onnx'];
 
 function log(msg) {
   process.stderr.write(`[setup] ${msg}\n`);
@@ -76,7 +77,8 @@ function newestUnder(dir) {
 function ensureNodeModules() {
   const marker = join(root, 'node_modules', '.package-lock.json');
   if (existsSync(marker) && mtime(marker) >= mtime(join(root, 'package-lock.json'))) return;
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  // onnxruntime-node's post-install downloads CUDA files (and fails offline); its CPU build ships in the package.
+  run('npm', ['ci', '--no-audit', '--no-fund'], { env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
 }
 
 function ensureAddon() {

@@ -19,6 +19,9 @@ export {
 } from './darknet/index.js';
 export { loadModelFile } from './darknet/checkpoint.js';
 
+// ONNX export: a model to an .onnx file (raw heads, decoded boxes, or with NMS).
+export { exportOnnx, saveOnnx, type ExportOptions } from './export/index.js';
+
 // Data: datasets, images, augmentation presets, the prefetching loader.
 export {
   openDataset, shapesDataset, loadSample, decodeImage, DataLoader, DataError,

@@ -20,9 +20,9 @@ test('package.json main and types name built files; the entry exports exactly th
   assert.deepEqual(Object.keys(api).sort(), [
     'CfgError', 'ConfusionMatrix', 'DARKNET_AUGMENT', 'DEFAULT_TRAIN', 'DataError', 'DataLoader', 'Darknet', 'Detector',
     'FULL_AUGMENT', 'NO_AUGMENT', 'SERIES_PRESET', 'WeightsError', 'decodeImage', 'detectionsFromRows', 'evaluateCoco',
-    'evaluateVoc', 'formatSummary', 'formatWarning', 'loadCheckpoint', 'loadCocoResults', 'loadImage', 'loadModelFile',
+    'evaluateVoc', 'exportOnnx', 'formatSummary', 'formatWarning', 'loadCheckpoint', 'loadCocoResults', 'loadImage', 'loadModelFile',
     'loadSample', 'loadWeights', 'loadWeightsBytes', 'openDataset', 'parseCfg', 'readCfg', 'readHeader', 'readNames',
-    'saveCheckpoint', 'saveCocoResults', 'saveDetectionsImage', 'saveWeights', 'shapesDataset', 'torch', 'train', 'weightsBytes',
+    'saveCheckpoint', 'saveCocoResults', 'saveDetectionsImage', 'saveOnnx', 'saveWeights', 'shapesDataset', 'torch', 'train', 'weightsBytes',
   ].sort());
   for (const name of ['Detector', 'Darknet', 'train', 'openDataset', 'evaluateCoco', 'loadWeights']) assert.equal(typeof api[name as keyof Api], 'function', name);
 });

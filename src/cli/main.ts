@@ -9,6 +9,7 @@ import { runMainJob, runTrain } from './train.js';
 import { runVal } from './val.js';
 import { runExperiment } from './experiment.js';
 import { runDataCheck } from './data_check.js';
+import { runExport } from './export.js';
 
 type Command = { summary: string; run: (args: string[]) => number | Promise<number> };
 
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   demo: { summary: 'train a small conv net on generated data and print the falling loss', run: runDemo },
   detect: { summary: 'detect objects in images with a darknet cfg and weights', run: runDetect },
   summary: { summary: "print a cfg's layers, parameters and GFLOPs, as darknet does", run: runSummary },
+  export: { summary: 'write a darknet cfg and weights as an ONNX model (raw heads, decoded boxes, or with NMS)', run: runExport },
   data: {
     summary: "'data check --data D': count images, labels and problems; --preview F draws a labelled mosaic",
     run: (args) => (args[0] === 'check' ? runDataCheck(args.slice(1)) : (console.error("yolov3 data: use 'yolov3 data check --data D' (--help for options)"), 2)),

@@ -35,8 +35,12 @@ export function loadCheckpoint(model: Darknet, path: string): Record<string, str
   return file.metadata;
 }
 
-/** darknet .weights, or a .safetensors checkpoint (ours or a training run's `last`/`best`), by extension. */
-export function loadModelFile(model: Darknet, path: string): void {
-  if (path.endsWith('.safetensors')) loadCheckpoint(model, path);
-  else loadWeights(model, path);
+/**
+ * darknet .weights, or a .safetensors checkpoint (ours or a training run's
+ * `last`/`best`), by extension. Returns the checkpoint's metadata ({} for .weights).
+ */
+export function loadModelFile(model: Darknet, path: string): Record<string, string> {
+  if (path.endsWith('.safetensors')) return loadCheckpoint(model, path);
+  loadWeights(model, path);
+  return {};
 }

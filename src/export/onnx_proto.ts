@@ -1,0 +1,87 @@
+// ONNX files are protobuf messages of the official schema (onnx.proto,
+// vendored unchanged in ./proto with its licence): protobufjs parses the
+// schema and encodes the messages, so no byte of the format is written by
+// hand. Field names stay as the schema spells them (keepCase).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+
+/** TensorProto.DataType values used here. */
+export const DataType = { FLOAT: 1, BOOL: 9, INT64: 7 } as const;
+export type ElemType = (typeof DataType)[keyof typeof DataType];
+
+/** AttributeProto.AttributeType values used here. */
+export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
+
+/** A plain object in the shape of onnx.TensorProto (the fields we set). */
+export interface TensorProto {
+  name: string;
+  dims: number[];
+  data_type: ElemType;
+  raw_data: Uint8Array;
+}
+
+export interface AttributeProto {
+  name: string;
+  type: number;
+  f?: number;
+  i?: number;
+  s?: Uint8Array;
+  floats?: number[];
+  ints?: number[];
+}
+
+export interface NodeProto {
+  name: string;
+  op_type: string;
+  input: string[];
+  output: string[];
+  attribute: AttributeProto[];
+}
+
+/** A dimension: a size, or a name for a size known only at run time (dim_param). */
+export type Dim = number | string;
+
+export interface ValueInfoProto {
+  name: string;
+  type: { tensor_type: { elem_type: ElemType; shape: { dim: ({ dim_value: number } | { dim_param: string })[] } } };
+  doc_string?: string;
+}
+
+export interface ModelProto {
+  ir_version: number;
+  opset_import: { domain: string; version: number }[];
+  producer_name: string;
+  producer_version: string;
+  doc_string: string;
+  graph: { name: string; node: NodeProto[]; initializer: TensorProto[]; input: ValueInfoProto[]; output: ValueInfoProto[] };
+  metadata_props: { key: string; value: string }[];
+}
+
+/** proto/onnx.proto beside this file, or (from dist/src/export) in the repository's src/export. */
+function schemaPath(): string {
+  const beside = fileURLToPath(new URL('./proto/onnx.proto', import.meta.url));
+  if (existsSync(beside)) return beside;
+  return fileURLToPath(new URL('../../../src/export/proto/onnx.proto', import.meta.url));
+}
+
+let modelType: protobuf.Type | undefined;
+
+function onnxModelType(): protobuf.Type {
+  modelType ??= new protobuf.Root().loadSync(schemaPath(), { keepCase: true }).lookupType('onnx.ModelProto');
+  return modelType;
+}
+
+/** A value-info entry: a named float/int tensor of the given dims. */
+export function valueInfo(name: string, elemType: ElemType, dims: Dim[], doc?: string): ValueInfoProto {
+  const dim = dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d }));
+  return { name, type: { tensor_type: { elem_type: elemType, shape: { dim } } }, ...(doc ? { doc_string: doc } : {}) };
+}
+
+/** The model as the bytes of an .onnx file. */
+export function encodeModel(model: ModelProto): Uint8Array {
+  const type = onnxModelType();
+  const problem = type.verify(model);
+  if (problem) throw new Error(`ONNX export: the model does not fit onnx.proto: ${problem}`);
+  return type.encode(type.fromObject(model)).finish();
+}
