@@ -128,7 +128,8 @@ export const DEFAULT_TRAIN = {
  * total_iters += ii counter, so the peak falls near epoch 14 of 150), 150
  * epochs, batch 4 at 416, the first 100 images in file order (no
  * shuffling), no augmentation, 1 − IoU box loss with the IoU objectness
- * target and the ratio assignment (its compute_loss), evaluated on the
+ * target and the ratio assignment, aggregated as its compute_loss does
+ * (lossForm 'series'), evaluated on the
  * training images at conf 0.3, NMS IoU 0.5 (map50 is the VOC rule at 0.5).
  */
 export const SERIES_PRESET: Partial<TrainOptions> = {
@@ -150,6 +151,7 @@ export const SERIES_PRESET: Partial<TrainOptions> = {
   evalOnTrain: true,
   evalConf: 0.3,
   evalIou: 0.5,
+  lossForm: 'series',
   bboxLoss: 'iou',
   objTarget: 'iou',
   assign: 'ratio',
