@@ -21,8 +21,8 @@ function repoPath(...p: string[]): string {
 export const EXPERIMENT_DEFAULTS = {
   model: 'yolov3-tiny',
   data: repoPath('..', 'shared', 'data', 'coco128', 'coco128.yaml'),
-  images: 16,
-  epochs: 250,
+  images: 8,
+  epochs: 500,
   imgSize: 416,
   batchSize: 2,
   // every run at once, one thread each: on 2 cores no run waits for another, and none idles at the end
