@@ -26,4 +26,5 @@ export { collate, batchImageSize, labelRows, type Batch, type PreparedSample, ty
 export { DataLoader, type LoaderOptions } from './loader.js';
 export { summarize, formatReport, type CheckReport } from './check.js';
 export { writePreview, type PreviewOptions } from './preview.js';
+export { labelSizes, anchorFit, kmeansAnchors, evolveAnchors, fitAnchors, formatAnchors, anchorWarning, ANCHOR_T, type Anchor, type AnchorFit } from './anchors.js';
 export { drawBoxes, classColor } from './draw.js';

@@ -6,6 +6,7 @@
 import { dirname, join } from 'node:path';
 import * as torch from '../torch/index.js';
 import { Darknet, loadWeights } from '../darknet/index.js';
+import { anchorWarning } from '../data/anchors.js';
 import { BatchNorm2d } from '../nn/index.js';
 import { writeFileAtomic } from '../util/atomic_write.js';
 import { Cleanups, TrainContext, type StartPosition } from './context.js';
@@ -94,6 +95,8 @@ export async function openTraining(input: TrainInput, log?: (line: string) => vo
     cleanups.add(() => data.valLoader.close());
     const classes = model.heads[0].classes;
     if (data.train.names.length > classes) throw new Error(`${o.data} has ${data.train.names.length} classes but ${o.cfg} has ${classes}`);
+    const anchorNote = ck ? null : anchorWarning(data.train, model.heads.flatMap((h) => h.anchors), o.imgSize, o.data);
+    if (anchorNote) say(anchorNote);
     const accumulate = Math.max(1, Math.round((o.nominalBatchSize ?? o.batchSize) / o.batchSize));
     const itersPerEpoch = data.trainLoader.length;
     // the LR schedule hook sets the rate before every step
