@@ -10,6 +10,7 @@ import { runVal } from './val.js';
 import { runExperiment } from './experiment.js';
 import { runDataCheck } from './data_check.js';
 import { runExport } from './export.js';
+import { runAnchors } from './anchors.js';
 
 type Command = { summary: string; run: (args: string[]) => number | Promise<number> };
 
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   detect: { summary: 'detect objects in images with a darknet cfg and weights', run: runDetect },
   summary: { summary: "print a cfg's layers, parameters and GFLOPs, as darknet does", run: runSummary },
   export: { summary: 'write a darknet cfg and weights as an ONNX model (raw heads, decoded boxes, or with NMS)', run: runExport },
+  anchors: { summary: 'anchors for a dataset: k-means (1 - IoU) and evolution; the anchors= line, mean IoU and best possible recall', run: runAnchors },
   data: {
     summary: "'data check --data D': count images, labels and problems; --preview F draws a labelled mosaic",
     run: (args) => (args[0] === 'check' ? runDataCheck(args.slice(1)) : (console.error("yolov3 data: use 'yolov3 data check --data D' (--help for options)"), 2)),

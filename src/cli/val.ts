@@ -7,7 +7,7 @@ import { Darknet } from '../darknet/index.js';
 import { loadModelFile } from '../darknet/checkpoint.js';
 import { openDataset } from '../data/index.js';
 import type { ResizeMode } from '../detect/preprocess.js';
-import { saveCocoResults, type CocoStats } from '../eval/index.js';
+import { COCO_ID_MODES, resultIds, saveCocoResults, type CocoIdMode, type CocoStats } from '../eval/index.js';
 import { resolveDevice } from '../torch/resolve_device.js';
 import { evaluateDetector } from '../val/evaluate.js';
 import { originalFrameBatches } from '../val/eval_inputs.js';
@@ -26,6 +26,7 @@ const SPECS = {
   resize: { type: 'string', default: 'letterbox', choices: ['letterbox', 'stretch'], help: "darknet's resize, as detect: keep aspect ratio with grey padding, or stretch" },
   device: { type: 'string', default: 'cpu', help: 'cpu, cuda or cuda:N' },
   'save-json': { type: 'string', help: 'write the detections in COCO results format' },
+  'coco-ids': { type: 'string', default: 'auto', choices: [...COCO_ID_MODES], help: "--save-json's category ids: auto (a COCO JSON dataset's own, COCO's 1..90 for COCO's 80 names, else the class index), index, or coco91" },
   'metrics-json': { type: 'string', help: 'write {AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, mAP50_voc}' },
 } satisfies Specs;
 
@@ -67,7 +68,11 @@ export async function runVal(argv: string[]): Promise<number> {
       console.log(`${(ds.names[c.category] ?? String(c.category)).padEnd(16)} ${c.ap.toFixed(3).padStart(7)} ${c.ap50.toFixed(3).padStart(7)} ${(voc?.ap ?? NaN).toFixed(3).padStart(9)}`);
     }
     console.log(`\nmAP@0.5 (VOC rule) ${r.map50.toFixed(4)}   mAP@0.5:0.95 (COCO) ${r.map.toFixed(4)}`);
-    if (args['save-json']) saveCocoResults(args['save-json'], r.detections);
+    if (args['save-json']) {
+      const ids = resultIds(ds, args['coco-ids'] as CocoIdMode);
+      saveCocoResults(args['save-json'], r.detections, { ids });
+      console.log(`saved ${r.detections.length} detections to ${args['save-json']} (category ids: ${ids.describe})`);
+    }
     if (args['metrics-json']) {
       const s = r.coco.stats;
       const m = { AP: s.AP, AP50: s.AP50, AP75: s.AP75, APs: s.APs, APm: s.APm, APl: s.APl, AR1: s.AR1, AR10: s.AR10, AR100: s.AR100, mAP50_voc: r.map50 };

@@ -52,9 +52,17 @@ export function formatReport(r: CheckReport, maxProblems = 20): string {
   for (const c of used) lines.push(`  ${String(c.cls).padStart(3)} ${c.name.padEnd(width)} ${String(c.boxes).padStart(6)} / ${c.images}`);
   const unused = r.perClass.filter((c) => c && c.boxes === 0).length;
   if (unused) lines.push(`  (${unused} classes without boxes)`);
-  const kinds = Object.entries(r.problemCounts).map(([k, n]) => `${n} ${k}`).join(', ');
-  lines.push(`problems ${r.problems.length}${kinds ? ` (${kinds})` : ''}`);
-  for (const p of r.problems.slice(0, maxProblems)) lines.push(`  ${formatProblem(p)}`);
-  if (r.problems.length > maxProblems) lines.push(`  ... and ${r.problems.length - maxProblems} more`);
+  lines.push(...problemLines(r.problems, maxProblems));
   return lines.join('\n');
+}
+
+/** The report's problems: a count by kind, then each (file:line, what, and whether the image was skipped), the first `maxProblems`. */
+export function problemLines(problems: readonly Problem[], maxProblems = 20): string[] {
+  const counts = new Map<ProblemKind, number>();
+  for (const p of problems) counts.set(p.kind, (counts.get(p.kind) ?? 0) + 1);
+  const kinds = [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+  const lines = [`problems ${problems.length}${kinds ? ` (${kinds})` : ''}`];
+  for (const p of problems.slice(0, maxProblems)) lines.push(`  ${formatProblem(p)}`);
+  if (problems.length > maxProblems) lines.push(`  ... and ${problems.length - maxProblems} more`);
+  return lines;
 }

@@ -1,6 +1,7 @@
 // COCO instances JSON: `bbox` [x, y, w, h] in pixels, category ids (1..90
 // with gaps for COCO) mapped to contiguous indices in id order, `iscrowd`
-// boxes kept apart for evaluation and never trained on.
+// boxes kept apart for evaluation and never trained on; each object's own
+// `area` kept for COCO's area ranges.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -10,7 +11,7 @@ import { DataError, Reporter, type Dataset, type ReadOptions, type Sample } from
 
 interface CocoJson {
   images: { id: number; file_name: string; width: number; height: number }[];
-  annotations: { id: number; image_id: number; category_id: number; bbox: number[]; iscrowd?: number }[];
+  annotations: { id: number; image_id: number; category_id: number; bbox: number[]; area?: number; iscrowd?: number }[];
   categories: { id: number; name: string }[];
 }
 
@@ -37,9 +38,9 @@ export async function readCocoJson(jsonPath: string, options: CocoOptions = {}):
   const imageDir = options.imageDir ? resolve(options.imageDir) : guessImageDir(jsonPath, doc.images.map((i) => i.file_name));
   if (!imageDir) throw new DataError({ kind: 'config', file: jsonPath, message: 'cannot find the image folder; pass imageDir' });
 
-  const byImage = new Map<number, { train: number[]; ignored: number[]; kinds: 'crowd'[] }>();
+  const byImage = new Map<number, { train: number[]; ignored: number[]; kinds: 'crowd'[]; trainArea: number[]; ignoredArea: number[] }>();
   const images = new Map(doc.images.map((im) => [im.id, im]));
-  for (const im of doc.images) byImage.set(im.id, { train: [], ignored: [], kinds: [] });
+  for (const im of doc.images) byImage.set(im.id, { train: [], ignored: [], kinds: [], trainArea: [], ignoredArea: [] });
   for (const a of doc.annotations) {
     const where = `annotation id ${a.id}`;
     const im = images.get(a.image_id);
@@ -53,8 +54,9 @@ export async function readCocoJson(jsonPath: string, options: CocoOptions = {}):
     const row = pixelBoxToRow(cls, x, y, x + w, y + h, im.width, im.height);
     if (!row) { bad(`bbox ${JSON.stringify(a.bbox)} lies outside the ${im.width}x${im.height} image`); continue; }
     const entry = byImage.get(im.id)!;
-    if (a.iscrowd) { entry.ignored.push(...row); entry.kinds.push('crowd'); }
-    else entry.train.push(...row);
+    const area = typeof a.area === 'number' && Number.isFinite(a.area) ? a.area : w * h;
+    if (a.iscrowd) { entry.ignored.push(...row); entry.kinds.push('crowd'); entry.ignoredArea.push(area); }
+    else { entry.train.push(...row); entry.trainArea.push(area); }
   }
 
   const all = await mapLimit(doc.images, 8, async (im): Promise<Sample | null> => {
@@ -70,7 +72,11 @@ export async function readCocoJson(jsonPath: string, options: CocoOptions = {}):
       imagePath, source: { kind: 'file', path: imagePath },
       width: im.width, height: im.height,
       labels: Float32Array.from(e.train), ignored: Float32Array.from(e.ignored), ignoredKind: e.kinds,
+      areas: Float64Array.from([...e.trainArea, ...e.ignoredArea]),
     };
   });
-  return { origin: jsonPath, names: cats.map((c) => c.name), samples: all.filter((s): s is Sample => s !== null), problems: reporter.problems };
+  const samples = all.filter((s): s is Sample => s !== null);
+  const imageIds = new Map(doc.images.map((im) => [basename(im.file_name, extname(im.file_name)), im.id]));
+  const coco = { categoryIds: cats.map((c) => c.id), imageIds };
+  return { origin: jsonPath, names: cats.map((c) => c.name), samples, problems: reporter.problems, coco };
 }

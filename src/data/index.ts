@@ -24,6 +24,7 @@ export type { Labeled } from './transforms/types.js';
 export { prepareSample, FULL_AUGMENT, DARKNET_AUGMENT, NO_AUGMENT, type AugmentConfig, type SampleSource } from './augment.js';
 export { collate, batchImageSize, labelRows, type Batch, type PreparedSample, type MultiScaleOptions } from './collate.js';
 export { DataLoader, type LoaderOptions } from './loader.js';
-export { summarize, formatReport, type CheckReport } from './check.js';
+export { summarize, formatReport, problemLines, type CheckReport } from './check.js';
 export { writePreview, type PreviewOptions } from './preview.js';
+export { labelSizes, anchorFit, kmeansAnchors, evolveAnchors, fitAnchors, formatAnchors, anchorWarning, ANCHOR_T, type Anchor, type AnchorFit } from './anchors.js';
 export { drawBoxes, classColor } from './draw.js';

@@ -29,6 +29,12 @@ export interface Sample {
   ignored: Float32Array;
   /** Why each `ignored` row is ignored, same order. */
   ignoredKind: ('crowd' | 'difficult')[];
+  /**
+   * COCO JSON only: each object's own `area` (the segment's, original
+   * pixels²), `labels` rows then `ignored` rows. COCO's small/medium/large
+   * ranges go by it, not by the box; absent, evaluation uses the box area.
+   */
+  areas?: Float64Array;
 }
 
 export type ProblemKind =
@@ -75,6 +81,14 @@ export interface Dataset {
   names: string[];
   samples: Sample[];
   problems: Problem[];
+  /** Set when the dataset came from a COCO JSON: its ids, for results files that name them. */
+  coco?: CocoIds;
+}
+
+/** A COCO JSON's own ids: the category id of each class index, the image id of each sample's `imageId`. */
+export interface CocoIds {
+  categoryIds: number[];
+  imageIds: Map<string, number>;
 }
 
 /** Collects problems; in strict mode the first one throws. */

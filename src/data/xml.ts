@@ -1,57 +1,46 @@
-// A small XML parser, enough for PASCAL VOC annotations: elements, text,
-// attributes, comments, processing instructions and the five entities.
-// Malformed input throws with the file and line.
+// XML for PASCAL VOC annotations through `fast-xml-parser`: its validator
+// finds malformed input (thrown with the file and line), its ordered parse
+// becomes a small element tree (name, attributes, children, text).
+
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 export interface XmlNode {
   name: string;
   attrs: Record<string, string>;
   children: XmlNode[];
+  /** The element's own text (entities decoded, CDATA included), its children's not. */
   text: string;
 }
 
-const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-function decode(s: string): string {
-  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (m, e: string) =>
-    e[0] === '#' ? String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)) : ENTITIES[e] ?? m);
+/** fast-xml-parser's `preserveOrder` form: one key (the tag, or `#text`) and `:@` for attributes. */
+type Ordered = { [tag: string]: Ordered[] | string | Record<string, string> };
+
+const PARSER = new XMLParser({
+  preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '', parseTagValue: false, parseAttributeValue: false,
+  trimValues: false, htmlEntities: true, ignoreDeclaration: true, ignorePiTags: true,
+});
+
+function toNode(name: string, entry: Ordered): XmlNode {
+  const node: XmlNode = { name, attrs: { ...((entry[':@'] as Record<string, string> | undefined) ?? {}) }, children: [], text: '' };
+  for (const item of entry[name] as Ordered[]) {
+    const tag = Object.keys(item).find((k) => k !== ':@')!;
+    if (tag === '#text') node.text += String(item[tag]);
+    else node.children.push(toNode(tag, item));
+  }
+  return node;
 }
 
 export function parseXml(text: string, file = '<xml>'): XmlNode {
-  const root: XmlNode = { name: '#document', attrs: {}, children: [], text: '' };
-  const stack: XmlNode[] = [root];
-  const lineAt = (i: number) => text.slice(0, i).split('\n').length;
-  const fail = (i: number, msg: string): never => { throw new Error(`${file}:${lineAt(i)}: ${msg}`); };
-  let i = 0;
-  while (i < text.length) {
-    const lt = text.indexOf('<', i);
-    const top = stack[stack.length - 1];
-    if (lt < 0) { top.text += decode(text.slice(i)); break; }
-    if (lt > i) top.text += decode(text.slice(i, lt));
-    if (text.startsWith('<!--', lt)) { const e = text.indexOf('-->', lt); if (e < 0) fail(lt, 'unterminated comment'); i = e + 3; continue; }
-    if (text.startsWith('<?', lt)) { const e = text.indexOf('?>', lt); if (e < 0) fail(lt, 'unterminated <?'); i = e + 2; continue; }
-    if (text.startsWith('<![CDATA[', lt)) { const e = text.indexOf(']]>', lt); if (e < 0) fail(lt, 'unterminated CDATA'); top.text += text.slice(lt + 9, e); i = e + 3; continue; }
-    if (text.startsWith('<!', lt)) { const e = text.indexOf('>', lt); if (e < 0) fail(lt, 'unterminated <!'); i = e + 1; continue; }
-    const gt = text.indexOf('>', lt);
-    if (gt < 0) fail(lt, 'unterminated tag');
-    const tag = text.slice(lt + 1, gt);
-    if (tag.startsWith('/')) {
-      const name = tag.slice(1).trim();
-      if (stack.length === 1 || top.name !== name) fail(lt, `closing </${name}> does not match <${top.name}>`);
-      stack.pop();
-    } else {
-      const selfClose = tag.endsWith('/');
-      const body = selfClose ? tag.slice(0, -1) : tag;
-      const m = /^([^\s/>]+)/.exec(body);
-      if (!m) fail(lt, 'tag without a name');
-      const node: XmlNode = { name: m![1], attrs: {}, children: [], text: '' };
-      for (const a of body.slice(m![1].length).matchAll(/([^\s=]+)\s*=\s*("([^"]*)"|'([^']*)')/g)) node.attrs[a[1]] = decode(a[3] ?? a[4]);
-      top.children.push(node);
-      if (!selfClose) stack.push(node);
-    }
-    i = gt + 1;
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) {
+    const { msg, line } = valid.err;
+    // An unclosed element is found where the text ends; the validator names the line it opened on.
+    if (/^Unclosed tag/.test(msg)) throw new Error(`${file}:${text.split('\n').length}: ${msg.replace(/\.$/, '')} (opened on line ${line})`);
+    throw new Error(`${file}:${line}: ${msg}`);
   }
-  if (stack.length > 1) fail(text.length, `unclosed <${stack[stack.length - 1].name}>`);
-  if (root.children.length !== 1) fail(0, `expected one root element, found ${root.children.length}`);
-  return root.children[0];
+  const top = (PARSER.parse(text) as Ordered[]).map((e) => [Object.keys(e).find((k) => k !== ':@')!, e] as const).filter(([tag]) => tag !== '#text');
+  if (top.length !== 1) throw new Error(`${file}:1: expected one root element, found ${top.length}`);
+  return toNode(top[0][0], top[0][1]);
 }
 
 export function child(n: XmlNode, name: string): XmlNode | undefined {

@@ -1,5 +1,7 @@
 // COCO's 80 detection classes (darknet's coco.names order) and their ids in
-// COCO's 1..90 numbering, which has gaps for the 11 unused categories.
+// COCO's 1..90 numbering, which has gaps for the 11 unused categories; the
+// ids a results file names for a dataset's images and classes.
+import type { ImageId } from './types.js';
 
 export const COCO_NAMES: readonly string[] = [
   'person', 'bicycle', 'car', 'motorbike', 'aeroplane', 'bus', 'train', 'truck', 'boat', 'traffic light',
@@ -41,4 +43,62 @@ export function imageIdFromPath(path: string): number | string {
   const dot = base.lastIndexOf('.');
   const stem = dot > 0 ? base.slice(0, dot) : base;
   return /^\d+$/.test(stem) && Number.isSafeInteger(Number(stem)) ? Number(stem) : stem;
+}
+
+/**
+ * Which category ids a results file gets: `auto` the dataset's own COCO JSON
+ * ids when it came from one, else COCO's 1..90 when the names are COCO's 80,
+ * else the class index; `index` the class index always; `coco91` COCO's
+ * 1..90 for class indices 0..79 (data labelled in COCO's 80-class order).
+ */
+export const COCO_ID_MODES = ['auto', 'index', 'coco91'] as const;
+export type CocoIdMode = (typeof COCO_ID_MODES)[number];
+
+/** What a dataset says about its ids (src/data's Dataset fits this shape). */
+export interface ResultIdSource {
+  names: readonly string[];
+  /** Present when the dataset came from a COCO JSON: category id of each class index, image id of each file stem. */
+  coco?: { categoryIds: readonly number[]; imageIds: ReadonlyMap<string, number> };
+}
+
+/** Maps evaluation ids (file stems, class indices) to the ids a COCO results file names. */
+export interface ResultIds {
+  image(id: ImageId): ImageId;
+  category(cls: number): number;
+  /** In words, for the log: "COCO's 1..90 ids". */
+  describe: string;
+}
+
+function categoryIdsOf(source: ResultIdSource, mode: CocoIdMode): { ids: readonly number[]; describe: string } {
+  const n = source.names.length;
+  if (mode === 'index') return { ids: source.names.map((_, i) => i), describe: 'class indices' };
+  if (mode === 'coco91') {
+    if (n > 80) throw new RangeError(`--coco-ids coco91: the dataset has ${n} classes; COCO's 80 classes map to 1..90`);
+    return { ids: COCO80_TO_COCO91.slice(0, n), describe: "COCO's 1..90 ids" };
+  }
+  if (source.coco) {
+    if (source.coco.categoryIds.length !== n) throw new RangeError(`COCO JSON has ${source.coco.categoryIds.length} category ids for ${n} classes`);
+    return { ids: source.coco.categoryIds, describe: "the dataset's COCO JSON ids" };
+  }
+  const ids = categoryIdsFor(source.names);
+  return { ids, describe: ids.some((v, i) => v !== i) ? "COCO's 1..90 ids (the names are COCO's 80)" : 'class indices' };
+}
+
+/**
+ * The ids a results file uses for `source`'s detections. Image ids are the
+ * COCO JSON's ids when the dataset came from one, else the file stem as a
+ * number when it is all digits (as ultralytics writes them), else the stem.
+ */
+export function resultIds(source: ResultIdSource, mode: CocoIdMode = 'auto'): ResultIds {
+  const { ids, describe } = categoryIdsOf(source, mode);
+  const images = source.coco?.imageIds;
+  return {
+    image: (id) => (typeof id === 'string' ? images?.get(id) ?? imageIdFromPath(id) : id),
+    category: (cls) => {
+      const c = ids[cls];
+      if (c === undefined) throw new RangeError(`class ${cls} has no category id (${ids.length} classes)`);
+      return c;
+    },
+    describe,
+  };
 }

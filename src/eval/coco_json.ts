@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../util/atomic_write.js';
 import { ltwhToXyxy, xyxyToLtwh } from '../boxes/index.js';
 import { evaluateCoco, type CocoOptions, type CocoResult } from './coco.js';
 import type { EvalDetection, GroundTruth, ImageId } from './types.js';
+import type { ResultIds } from './coco_ids.js';
 
 export interface CocoResultEntry { image_id: ImageId; category_id: number; bbox: number[]; score: number }
 
@@ -24,11 +25,19 @@ function checkLtwh(bbox: unknown, where: string): number[] {
 
 const round = (v: number, decimals?: number) => (decimals === undefined ? v : Number(v.toFixed(decimals)));
 
-/** Detections (xyxy) to COCO results; `decimals` rounds bbox and score for smaller files. */
-export function toCocoResults(dets: readonly EvalDetection[], options: { decimals?: number } = {}): CocoResultEntry[] {
+export interface ResultsOptions {
+  /** Rounds bbox and score for smaller files. */
+  decimals?: number;
+  /** The ids the file names (see resultIds); default the detections' own. */
+  ids?: ResultIds;
+}
+
+/** Detections (xyxy) to COCO results. */
+export function toCocoResults(dets: readonly EvalDetection[], options: ResultsOptions = {}): CocoResultEntry[] {
+  const ids = options.ids;
   return dets.map((d) => ({
-    image_id: d.imageId,
-    category_id: d.category,
+    image_id: ids ? ids.image(d.imageId) : d.imageId,
+    category_id: ids ? ids.category(d.category) : d.category,
     bbox: xyxyToLtwh(d.box as number[]).map((v) => round(v, options.decimals)),
     score: round(d.score, options.decimals === undefined ? undefined : Math.max(options.decimals, 5)),
   }));
@@ -68,7 +77,7 @@ export function evaluateCocoJson(ds: CocoDataset, results: readonly CocoResultEn
 }
 
 /** Writes detections as a COCO results json file. */
-export function saveCocoResults(path: string, dets: readonly EvalDetection[], options: { decimals?: number } = {}): void {
+export function saveCocoResults(path: string, dets: readonly EvalDetection[], options: ResultsOptions = {}): void {
   writeFileAtomic(path, Buffer.from(JSON.stringify(toCocoResults(dets, options))));
 }
 

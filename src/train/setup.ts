@@ -5,7 +5,10 @@
 // Hooks add the rest in beforeTrain (schedule, EMA, writers).
 import { dirname, join } from 'node:path';
 import * as torch from '../torch/index.js';
-import { Darknet, loadWeights } from '../darknet/index.js';
+import { Darknet, loadWeights, type WeightsOptions } from '../darknet/index.js';
+import { problemLines } from '../data/index.js';
+import { fitHeadsToData, loadFittingWeights } from './adapt_classes.js';
+import { anchorWarning } from '../data/anchors.js';
 import { BatchNorm2d } from '../nn/index.js';
 import { writeFileAtomic } from '../util/atomic_write.js';
 import { Cleanups, TrainContext, type StartPosition } from './context.js';
@@ -82,18 +85,25 @@ export async function openTraining(input: TrainInput, log?: (line: string) => vo
   const say = log ?? (o.verbose === false ? () => {} : (s: string) => console.log(s));
   const cleanups = new Cleanups();
   try {
-    torch.manualSeed(o.seed);
-    const model = Darknet.fromFile(o.cfg);
-    cleanups.add(() => model.dispose());
-    if (!ck && o.weights) loadWeights(model, o.weights);
-    if (!ck && o.backbone) loadWeights(model, o.backbone, { cutoff: o.cutoff ?? 74 });
-    setBnMomentum(model, o.bnMomentum ?? 0.1);
-    model.to(device).train();
     const data = await openRunData(o);
     cleanups.add(() => data.trainLoader.close());
     cleanups.add(() => data.valLoader.close());
+    if (!ck && data.train.problems.length) problemLines(data.train.problems).forEach((l, i) => say(i === 0 ? `${data.train.origin}: ${l}` : l)); // as data check: what was skipped and why
+    // a cfg for other classes: heads rebuilt, its adapted copy in the run folder is the run's cfg from here on
+    const fit = ck ? null : fitHeadsToData(o.cfg, data.train.names, o.data, paths.dir, say);
+    if (fit) o.cfg = fit.cfg;
+    torch.manualSeed(o.seed);
+    const model = Darknet.fromFile(o.cfg);
+    cleanups.add(() => model.dispose());
+    const load = (path: string, w: WeightsOptions = {}) => (fit ? loadFittingWeights(model, fit.original, path, w, say) : loadWeights(model, path, w));
+    if (!ck && o.weights) load(o.weights);
+    if (!ck && o.backbone) load(o.backbone, { cutoff: o.cutoff ?? 74 });
+    setBnMomentum(model, o.bnMomentum ?? 0.1);
+    model.to(device).train();
     const classes = model.heads[0].classes;
     if (data.train.names.length > classes) throw new Error(`${o.data} has ${data.train.names.length} classes but ${o.cfg} has ${classes}`);
+    const anchorNote = ck ? null : anchorWarning(data.train, model.heads.flatMap((h) => h.anchors), o.imgSize, o.data);
+    if (anchorNote) say(anchorNote);
     const accumulate = Math.max(1, Math.round((o.nominalBatchSize ?? o.batchSize) / o.batchSize));
     const itersPerEpoch = data.trainLoader.length;
     // the LR schedule hook sets the rate before every step

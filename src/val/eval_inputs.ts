@@ -28,10 +28,12 @@ interface Prepared {
 /** [n, 5] cls, x, y, w, h (normalised) rows as ground truth in pixels of a width x height image. */
 function truthInPixels(sample: Sample, width: number, height: number): GroundTruth[] {
   const out: GroundTruth[] = [];
+  let n = 0; // the row's index in sample.areas (labels, then ignored)
   const add = (rows: Float32Array, flag?: (k: number) => Partial<GroundTruth>) => {
-    for (let i = 0, k = 0; i < rows.length; i += 5, k++) {
+    for (let i = 0, k = 0; i < rows.length; i += 5, k++, n++) {
       const [c, x, y, w, h] = rows.subarray(i, i + 5);
-      out.push({ imageId: sample.imageId, box: [(x - w / 2) * width, (y - h / 2) * height, (x + w / 2) * width, (y + h / 2) * height], category: c, ...flag?.(k) });
+      const area = sample.areas ? { area: sample.areas[n] } : {};
+      out.push({ imageId: sample.imageId, box: [(x - w / 2) * width, (y - h / 2) * height, (x + w / 2) * width, (y + h / 2) * height], category: c, ...area, ...flag?.(k) });
     }
   };
   add(sample.labels);

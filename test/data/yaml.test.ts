@@ -43,6 +43,11 @@ test('lists, flow collections, quotes, comments, scalars', () => {
   assert.deepEqual(namesFromYaml({ 1: 'b', 0: 'a' }, 2, 'x'), ['a', 'b']);
 });
 
+test('what the subset refused: anchors and aliases, maps inside lists', () => {
+  assert.deepEqual(parseYaml('a: &x [1, 2]\nb: *x\nc:\n  - k: 1\n    v: two\n'), { a: [1, 2], b: [1, 2], c: [{ k: 1, v: 'two' }] });
+  assert.deepEqual(parseYaml('ok: yes\nno: no\n'), { ok: 'yes', no: 'no' }); // YAML 1.2: strings, as before
+});
+
 test('block scalars (ultralytics download scripts) are kept as text', () => {
   const doc = parseYaml([
     'names: [a]',
@@ -59,8 +64,11 @@ test('block scalars (ultralytics download scripts) are kept as text', () => {
 
 test('errors name the file and line', () => {
   assert.throws(() => parseYaml('a: 1\nthis is not yaml\n', 'd.yaml'), /d\.yaml:2:/);
-  assert.throws(() => parseYaml('a: [1, 2\n', 'd.yaml'), /d\.yaml:1: unterminated flow list/);
-  assert.throws(() => parseYaml('a: &anchor x\n', 'd.yaml'), /d\.yaml:1: unsupported/);
+  // A flow list may continue on the next line in YAML, so the missing ] shows on line 2.
+  assert.throws(() => parseYaml('a: [1, 2\n', 'd.yaml'), /d\.yaml:2: Flow sequence .* end with a \]$/);
+  assert.throws(() => parseYaml('a: 1\nb: *anchor\n', 'd.yaml'), /d\.yaml:2: alias \*anchor has no anchor &anchor before it/);
+  assert.throws(() => parseYaml('a: 1\n\tb: 2\n', 'd.yaml'), /d\.yaml:2: Tabs are not allowed as indentation/);
+  assert.throws(() => parseYaml('names: [a]\nnames: [b]\n', 'd.yaml'), /d\.yaml:2: Map keys must be unique/);
   assert.throws(() => namesFromYaml(['a', 'b'], 3, 'd.yaml'), /nc: 3 but names has 2/);
   assert.throws(() => namesFromYaml({ 0: 'a', 2: 'c' }, null, 'd.yaml'), /no entry for class 1/);
 });
