@@ -20,15 +20,16 @@ export interface OnnxDetectorConfig {
   threads?: number;
 }
 
-/** The .onnx file's bytes and what its metadata says; an Error naming the file otherwise. */
-export function readOnnxModel(path: string): { bytes: Uint8Array; meta: YoloOnnxMetadata } {
+/** The .onnx file's bytes, its metadata_props and what they say; an Error naming the file otherwise. */
+export function readOnnxModel(path: string): { bytes: Uint8Array; props: Record<string, string>; meta: YoloOnnxMetadata } {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (e) {
     throw new Error(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  return { bytes, meta: parseYoloMetadata(readModelHeader(bytes, path).metadata, path) };
+  const props = readModelHeader(bytes, path).metadata;
+  return { bytes, props, meta: parseYoloMetadata(props, path) };
 }
 
 function classNames(config: OnnxDetectorConfig, meta: YoloOnnxMetadata): string[] {
