@@ -96,14 +96,16 @@ test('yolov3-tiny, random weights on dog.jpg and horses.jpg at 416: decoded and 
   const torchDet = new Detector(model, names, [416, 416]);
   const images = [await loadImage(dog), await loadImage(horses)];
   const cases: [string, ExportOptions, DetectOptions][] = [
-    ['decoded', {}, { conf: 0.6 }],
-    ['decoded, multi-label, agnostic', {}, { conf: 0.7, multiLabel: true, agnostic: true, iou: 0.3, maxDet: 1000 }],
-    ['nms', { output: 'nms', nms: { conf: 0.6 } }, {}],
+    // scores bunch at 0.62-0.68 (1,874 dog boxes above 0.25 on dog.jpg): thresholds in that range keep the
+    // counts under maxDet, so no arbitrary cut at a rank decides what is compared
+    ['decoded', {}, { conf: 0.66, maxDet: 1000 }],
+    ['decoded, multi-label, agnostic', {}, { conf: 0.65, multiLabel: true, agnostic: true, iou: 0.3, maxDet: 3000 }],
+    ['nms', { output: 'nms', nms: { conf: 0.66, maxDet: 1000 } }, {}],
   ];
   for (const [label, exportOptions, o] of cases) {
     const onnx = await onnxOf(model, names, exportOptions);
     try {
-      const w = await compare(torchDet, onnx, images, { conf: exportOptions.nms?.conf, ...o }, label);
+      const w = await compare(torchDet, onnx, images, { conf: exportOptions.nms?.conf, maxDet: exportOptions.nms?.maxDet, ...o }, label);
       assert.ok(w.found >= 10, `${label}: the raised biases give detections (${w.found})`);
       t.diagnostic(`${label}: ${w.found} detections, ${fmtWorst(w)}`);
     } finally {
