@@ -16,7 +16,8 @@ import { sharedPath, skipOrFail } from '../support/references.js';
 import { assertSameDetections, fmtWorst } from '../detect/onnx_support.js';
 import { SHAPES, busyTinyWeights, copyInto, detectJson, ok, serve, shapesFiles, tmp, yolov3 } from './deploy_files.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium (YOLO_CHROMIUM to use another build). */
+const CHROMIUM = process.env.YOLO_CHROMIUM ?? '/usr/bin/chromium';
 
 function browserOrSkip(t: TestContext): boolean {
   if (existsSync(CHROMIUM)) return true;
