@@ -12,6 +12,7 @@ const OPTIONAL: [string, string][] = [
   ['loader', 'benchLoader'],
   ['detect', 'benchDetect'],
   ['train', 'benchTrain'],
+  ['deploy', 'benchDeploy'],
 ];
 
 async function main(): Promise<void> {

@@ -5,10 +5,12 @@
 // The tensor engine: inputs, devices, tidy/dispose.
 export * as torch from './torch/index.js';
 
-// Detection: images in, boxes in original image pixels out.
+// Detection: images in, boxes in original image pixels out (Detector.fromOnnx:
+// the same over an exported model in onnxruntime; yolov3-ts/deploy offers it
+// without libtorch).
 export {
-  Detector, loadImage, readNames, saveDetectionsImage,
-  type DetectorConfig, type DetectOptions, type Detection, type DetectionResult, type ImageInput, type ResizeMode,
+  Detector, OnnxDetector, loadImage, readNames, saveDetectionsImage,
+  type DetectorConfig, type OnnxDetectorConfig, type DetectOptions, type Detection, type DetectionResult, type ImageInput, type ResizeMode,
 } from './detect/index.js';
 
 // Darknet models: .cfg to a module, .weights and checkpoint files in and out.

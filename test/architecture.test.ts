@@ -23,6 +23,7 @@ const MAX_FUNCTION_LINES = 70;
 const LAYERS: Record<string, number> = {
   util: 0,
   torch: 1,
+  onnx: 1, // the ONNX file format (onnx.proto via protobufjs) and the exported detector's metadata contract
   nn: 2,
   boxes: 2,
   yolo: 3, // the head decoder, assignment and loss: torch and boxes
@@ -32,6 +33,7 @@ const LAYERS: Record<string, number> = {
   detect: 5,
   val: 6,
   export: 6,
+  serve: 6, // the browser page's server and the page's own modules: detect, onnx
   train: 7,
   experiment: 8,
   cli: 9,

@@ -18,7 +18,7 @@ test('package.json main and types name built files; the entry exports exactly th
   assert.ok(existsSync(join(REPO_ROOT, pkg.types)), `${pkg.types} is missing`);
   const api = await load();
   assert.deepEqual(Object.keys(api).sort(), [
-    'CfgError', 'ConfusionMatrix', 'DARKNET_AUGMENT', 'DEFAULT_TRAIN', 'DataError', 'DataLoader', 'Darknet', 'Detector',
+    'CfgError', 'ConfusionMatrix', 'DARKNET_AUGMENT', 'DEFAULT_TRAIN', 'DataError', 'DataLoader', 'Darknet', 'Detector', 'OnnxDetector',
     'FULL_AUGMENT', 'NO_AUGMENT', 'SERIES_PRESET', 'WeightsError', 'decodeImage', 'detectionsFromRows', 'evaluateCoco',
     'evaluateVoc', 'exportOnnx', 'formatSummary', 'formatWarning', 'loadCheckpoint', 'loadCocoResults', 'loadImage', 'loadModelFile',
     'loadSample', 'loadWeights', 'loadWeightsBytes', 'openDataset', 'parseCfg', 'readCfg', 'readHeader', 'readNames',

@@ -8,4 +8,5 @@ export { greedyNms, flatIou, type FlatBoxes } from './nms_core.js';
 export { nms, batchedNms, scoreOrder, flatBoxes } from './nms.js';
 export { softNms, softNmsCore, type SoftNmsOptions } from './soft_nms.js';
 export { nonMaxSuppression, type YoloNmsOptions } from './yolo_nms.js';
+export { nonMaxSuppressionPlain, type PlainNmsOptions } from './yolo_nms_plain.js';
 export { checkBoxTensor, checkFinite, checkFiniteTensor, checkBox } from './validate.js';

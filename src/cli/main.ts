@@ -1,32 +1,25 @@
 #!/usr/bin/env node
 // The `yolov3` command: dispatches to sub-commands. With no arguments it
-// runs the built-in default job.
-import { runDemo } from './demo.js';
-import { runDetect } from './detect.js';
+// runs the built-in default job. Each command's module loads only when it
+// runs, so `detect --model` and `serve` never load libtorch.
 import { UsageError } from './args.js';
-import { runSummary } from './summary.js';
-import { runMainJob, runTrain } from './train.js';
-import { runVal } from './val.js';
-import { runExperiment } from './experiment.js';
-import { runDataCheck } from './data_check.js';
-import { runExport } from './export.js';
-import { runAnchors } from './anchors.js';
 
 type Command = { summary: string; run: (args: string[]) => number | Promise<number> };
 
 const COMMANDS: Record<string, Command> = {
-  shapes: { summary: 'the main job: train a small YOLOv3-tiny-style model on generated shapes, report mAP on held-out ones', run: runMainJob },
-  train: { summary: 'train a darknet cfg on a dataset (--preset series for the series settings)', run: runTrain },
-  val: { summary: 'evaluate a model on a dataset: COCO metrics table, per-class AP, VOC mAP@0.5', run: runVal },
-  experiment: { summary: "'experiment series': the series' loss, objectness and assignment experiments, five runs and a report", run: runExperiment },
-  demo: { summary: 'train a small conv net on generated data and print the falling loss', run: runDemo },
-  detect: { summary: 'detect objects in images with a darknet cfg and weights', run: runDetect },
-  summary: { summary: "print a cfg's layers, parameters and GFLOPs, as darknet does", run: runSummary },
-  export: { summary: 'write a darknet cfg and weights as an ONNX model (raw heads, decoded boxes, or with NMS)', run: runExport },
-  anchors: { summary: 'anchors for a dataset: k-means (1 - IoU) and evolution; the anchors= line, mean IoU and best possible recall', run: runAnchors },
+  shapes: { summary: 'the main job: train a small YOLOv3-tiny-style model on generated shapes, report mAP on held-out ones', run: (a) => import('./train.js').then((m) => m.runMainJob(a)) },
+  train: { summary: 'train a darknet cfg on a dataset (--preset series for the series settings)', run: (a) => import('./train.js').then((m) => m.runTrain(a)) },
+  val: { summary: 'evaluate a model on a dataset: COCO metrics table, per-class AP, VOC mAP@0.5', run: (a) => import('./val.js').then((m) => m.runVal(a)) },
+  experiment: { summary: "'experiment series': the series' loss, objectness and assignment experiments, five runs and a report", run: (a) => import('./experiment.js').then((m) => m.runExperiment(a)) },
+  demo: { summary: 'train a small conv net on generated data and print the falling loss', run: (a) => import('./demo.js').then((m) => m.runDemo(a)) },
+  detect: { summary: 'detect objects in images with a darknet cfg and weights, or an exported .onnx (--model)', run: (a) => import('./detect.js').then((m) => m.runDetect(a)) },
+  summary: { summary: "print a cfg's layers, parameters and GFLOPs, as darknet does", run: (a) => import('./summary.js').then((m) => m.runSummary(a)) },
+  export: { summary: 'write a darknet cfg and weights as an ONNX model (raw heads, decoded boxes, or with NMS)', run: (a) => import('./export.js').then((m) => m.runExport(a)) },
+  serve: { summary: 'serve a web page that runs an exported .onnx in the browser (onnxruntime-web): file picker, drag-and-drop, webcam', run: (a) => import('./serve.js').then((m) => m.runServe(a)) },
+  anchors: { summary: 'anchors for a dataset: k-means (1 - IoU) and evolution; the anchors= line, mean IoU and best possible recall', run: (a) => import('./anchors.js').then((m) => m.runAnchors(a)) },
   data: {
     summary: "'data check --data D': count images, labels and problems; --preview F draws a labelled mosaic",
-    run: (args) => (args[0] === 'check' ? runDataCheck(args.slice(1)) : (console.error("yolov3 data: use 'yolov3 data check --data D' (--help for options)"), 2)),
+    run: (args) => (args[0] === 'check' ? import('./data_check.js').then((m) => m.runDataCheck(args.slice(1))) : (console.error("yolov3 data: use 'yolov3 data check --data D' (--help for options)"), 2)),
   },
 };
 

@@ -1,9 +1,12 @@
 // RGB images: the pixel type, the one decode (sharp) to RGB HWC uint8 used by
 // data, evaluation and detection, header probes, the JPEG end-marker check for
-// truncated files, PNG writing, and the conversion to the network's CHW floats.
+// truncated files, PNG writing; the conversion to the network's CHW floats
+// (chw.ts) is re-exported here.
 
 import sharp from 'sharp';
 import { open } from 'node:fs/promises';
+
+export { toCHWFloat } from './chw.js';
 
 /** RGB pixels, row-major HWC, 3 bytes per pixel. */
 export interface RgbImage {
@@ -86,18 +89,4 @@ export async function writePng(img: RgbImage, path: string): Promise<void> {
   await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
     raw: { width: img.width, height: img.height, channels: 3 },
   }).png().toFile(path);
-}
-
-/** HWC uint8 to CHW float32 in 0..1, written into `out` at `offset` (allocated when absent). */
-export function toCHWFloat(img: RgbImage, out?: Float32Array, offset = 0): Float32Array {
-  const plane = img.width * img.height;
-  const dst = out ?? new Float32Array(plane * 3);
-  const src = img.data;
-  const r = offset, g = offset + plane, b = offset + 2 * plane;
-  for (let p = 0, s = 0; p < plane; p++, s += 3) {
-    dst[r + p] = src[s] / 255;
-    dst[g + p] = src[s + 1] / 255;
-    dst[b + p] = src[s + 2] / 255;
-  }
-  return dst;
 }

@@ -1,13 +1,20 @@
 // The Detector API: a darknet model plus class names; images in, boxes in
 // original image pixels out. Several images run as one batched forward.
+// Detector.fromOnnx gives the same API over an exported model in
+// onnxruntime (onnx_detector.ts, which never loads libtorch).
 import * as torch from '../torch/index.js';
 import { Darknet } from '../darknet/index.js';
 import { loadModelFile } from '../darknet/checkpoint.js';
 import { nonMaxSuppression } from '../boxes/index.js';
 import { loadImage } from './load_image.js';
 import type { RgbImage } from '../data/image.js';
-import { prepareInput, toOriginal, type InputGeometry, type ResizeMode } from './preprocess.js';
+import { prepareInput } from './preprocess.js';
 import { readNames } from './names.js';
+import { toDetectionResult } from './results.js';
+import { OnnxDetector, type OnnxDetectorConfig } from './onnx_detector.js';
+import type { DetectOptions, DetectionResult, ImageInput } from './types.js';
+
+export type { DetectOptions, Detection, DetectionResult, ImageInput } from './types.js';
 
 export interface DetectorConfig {
   cfg: string;
@@ -19,33 +26,6 @@ export interface DetectorConfig {
   imgSize?: number | [number, number];
   device?: torch.Device;
 }
-
-export interface DetectOptions {
-  /** Minimum objectness x class probability; default 0.25. */
-  conf?: number;
-  /** NMS IoU threshold; default 0.45 (darknet's). */
-  iou?: number;
-  maxDet?: number;
-  agnostic?: boolean;
-  /** A box reports every class above `conf` (as darknet prints), not only its best. */
-  multiLabel?: boolean;
-  resize?: ResizeMode;
-}
-
-export interface Detection {
-  box: { x1: number; y1: number; x2: number; y2: number };
-  score: number;
-  classId: number;
-  className: string;
-}
-
-export interface DetectionResult {
-  width: number;
-  height: number;
-  detections: Detection[];
-}
-
-export type ImageInput = string | Buffer | RgbImage;
 
 /** The network's view of a batch: its input and raw heads (for --save-raw); the caller disposes. */
 export interface RawOutputs {
@@ -85,6 +65,11 @@ export class Detector {
     }
   }
 
+  /** An exported .onnx model (`yolov3 export`) in onnxruntime-node, with the same detect() and results. */
+  static fromOnnx(path: string, config?: OnnxDetectorConfig): Promise<OnnxDetector> {
+    return OnnxDetector.fromOnnx(path, config);
+  }
+
   /** Detects objects in one image (returns one result) or several (one batched forward, an array). */
   async detect(input: ImageInput, options?: DetectOptions): Promise<DetectionResult>;
   async detect(input: ImageInput[], options?: DetectOptions): Promise<DetectionResult[]>;
@@ -112,20 +97,9 @@ export class Detector {
         agnostic: options.agnostic ?? false,
         multiLabel: options.multiLabel ?? false,
       });
-      const results = perImage.map((dets, i) => this.#toResult(dets, prepared[i].geometry));
+      const results = perImage.map((dets, i) => toDetectionResult(dets.toArray(), prepared[i].geometry, this.names));
       return keepRaw ? { results, raw: { input, heads } } : { results };
     });
-  }
-
-  #toResult(dets: torch.Tensor, g: InputGeometry): DetectionResult {
-    const rows = dets.toArray();
-    const detections: Detection[] = [];
-    for (let k = 0; k < rows.length; k += 6) {
-      const [x1, y1, x2, y2] = toOriginal(rows.slice(k, k + 4), g);
-      const classId = rows[k + 5];
-      detections.push({ box: { x1, y1, x2, y2 }, score: rows[k + 4], classId, className: this.names[classId] });
-    }
-    return { width: g.originalWidth, height: g.originalHeight, detections };
   }
 
   dispose(): void {

@@ -6,7 +6,8 @@
 // darknet's rounding, is src/boxes/letterbox.ts).
 import type { Box } from '../boxes/formats.js';
 import { letterboxFor, unletterboxBox, type Letterbox } from '../boxes/letterbox.js';
-import { toCHWFloat, type RgbImage } from '../data/image.js';
+import { toCHWFloat } from '../data/chw.js';
+import type { RgbImage } from '../data/image.js';
 
 export type ResizeMode = 'letterbox' | 'stretch';
 

@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { CfgError, type Darknet } from '../darknet/index.js';
 import { GraphBuilder } from './graph.js';
-import { DataType, encodeModel, type Dim, type ModelProto } from './onnx_proto.js';
+import { DataType, encodeModel, type Dim, type ModelProto } from '../onnx/onnx_proto.js';
 import { exportLayers, type RawHead } from './network.js';
 import { exportDecodeHead } from './heads.js';
 import { exportNms } from './nms.js';

@@ -1,7 +1,7 @@
 // Builds an ONNX graph: nodes with unique names, initializers (weights and
 // constants), inputs and outputs. Every value is named by what made it
 // (`conv_12`, `head0_xy`), so an exported graph reads like the cfg.
-import { AttributeType, DataType, valueInfo, type AttributeProto, type Dim, type ElemType, type NodeProto, type TensorProto, type ValueInfoProto } from './onnx_proto.js';
+import { AttributeType, DataType, valueInfo, type AttributeProto, type Dim, type ElemType, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/onnx_proto.js';
 
 /** An attribute value, tagged with its ONNX type. */
 export type Attr = { f: number } | { i: number } | { s: string } | { floats: number[] } | { ints: number[] };

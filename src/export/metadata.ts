@@ -1,7 +1,7 @@
 // metadata_props of an exported model: what a consumer needs besides the
 // graph to turn images into labelled boxes (class names, input size and
 // layout, how to resize, what the outputs are), as strings (numbers and
-// lists as JSON).
+// lists as JSON). src/onnx/yolo_metadata.ts reads them back.
 import { basename } from 'node:path';
 import type { Darknet } from '../darknet/index.js';
 import type { RawHead } from './network.js';

@@ -7,7 +7,7 @@
 // Output [n, 7]: batch index, x1, y1, x2, y2 (input pixels), score, class,
 // by image, best score first.
 import type { GraphBuilder } from './graph.js';
-import { DataType } from './onnx_proto.js';
+import { DataType } from '../onnx/onnx_proto.js';
 import { concat, dim, slice, squeeze, unsqueeze } from './ops.js';
 
 export interface NmsOptions {

@@ -1,9 +1,9 @@
 // What `yolov3 export` can be asked for, with its defaults and checks.
 import type { ResizeMode } from '../detect/preprocess.js';
+import type { OutputKind } from '../onnx/yolo_metadata.js';
 import type { NmsOptions } from './nms.js';
 
-/** raw: one output per [yolo] layer; decoded: boxes in input pixels and scores; nms: final detections. */
-export type OutputKind = 'raw' | 'decoded' | 'nms';
+export type { OutputKind };
 
 export interface ExportOptions {
   /** Network input [width, height]; default the cfg's. */

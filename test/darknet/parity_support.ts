@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import sharp from 'sharp';
 import * as torch from '../../src/torch/index.js';
-import type { Darknet } from '../../src/darknet/index.js';
+import { Darknet } from '../../src/darknet/index.js';
 import { runPython, hasPython } from '../support/references.js';
 import { compileDarknetProgram } from '../support/c_program.js';
 
@@ -128,6 +128,29 @@ export function randomizeWeights(model: Darknet, seed: number, gain = Number(pro
       b.bn.runningVar.uniform_(0.2, 0.3);
     }
   });
+}
+
+/**
+ * yolov3-tiny (or any 80-class cfg) with random darknet-layout weights and
+ * raised objectness and two class biases ("dog", "truck"): hundreds of
+ * boxes compete in NMS.
+ */
+export function busyTiny(cfg: string): Darknet {
+  const model = Darknet.fromFile(cfg);
+  randomizeWeights(model, 11);
+  const nc = model.heads[0].classes;
+  torch.noGrad(() => {
+    for (const head of model.heads) {
+      const bias = model.blocks[head.layer - 1]!.conv.bias!;
+      for (let a = 0; a < head.mask.length; a++) {
+        const base = a * (5 + nc);
+        torch.tidy(() => bias.index({ start: base + 4, end: base + 5 }).add_(1));
+        torch.tidy(() => bias.index({ start: base + 5 + 16, end: base + 5 + 17 }).add_(2));
+        torch.tidy(() => bias.index({ start: base + 5 + 7, end: base + 5 + 8 }).add_(1.5));
+      }
+    }
+  });
+  return model;
 }
 
 /** The cfg text with [net] width/height set and batch=1 (darknet allocates batch copies). */

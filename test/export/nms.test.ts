@@ -103,31 +103,12 @@ test('trained Shapes fixture: --nms detections equal Detector on held-out images
   assert.equal(torch.memory().tensors, start);
 });
 
-/** yolov3-tiny with random darknet-layout weights and raised objectness and two class biases. */
-function busyTiny(cfg: string): Darknet {
-  const model = Darknet.fromFile(cfg);
-  P.randomizeWeights(model, 11);
-  const nc = model.heads[0].classes;
-  torch.noGrad(() => {
-    for (const head of model.heads) {
-      const bias = model.blocks[head.layer - 1]!.conv.bias!;
-      for (let a = 0; a < head.mask.length; a++) {
-        const base = a * (5 + nc);
-        torch.tidy(() => bias.index({ start: base + 4, end: base + 5 }).add_(1));
-        torch.tidy(() => bias.index({ start: base + 5 + 16, end: base + 5 + 17 }).add_(2));
-        torch.tidy(() => bias.index({ start: base + 5 + 7, end: base + 5 + 8 }).add_(1.5));
-      }
-    }
-  });
-  return model;
-}
-
 test('yolov3-tiny, random weights: best-class, multi-label, agnostic, a cap of 7, no detections', async (t) => {
   const cfg = sharedPath(t, 'data/darknet/cfg/yolov3-tiny.cfg');
   const dog = sharedPath(t, 'data/darknet/images/dog.jpg');
   if (!cfg || !dog) return;
   const start = torch.memory().tensors;
-  const model = busyTiny(cfg);
+  const model = P.busyTiny(cfg);
   const img = await loadImage(dog);
   for (const o of [{ conf: 0.5 }, { conf: 0.6, multiLabel: true, maxDet: 3000 }, { conf: 0.65, agnostic: true, iou: 0.3, maxDet: 1000 }, { conf: 0.3, maxDet: 7 }, { conf: 0.999 }] as DetectOptions[]) {
     const [theirs] = await onnxDetections(model, [img], 320, 'letterbox', nmsOf(o), 1);
@@ -146,7 +127,7 @@ test('dynamic batch: two images in one run, grouped by image, each capped at 5',
   const dog = sharedPath(t, 'data/darknet/images/dog.jpg');
   const horses = sharedPath(t, 'data/darknet/images/horses.jpg');
   if (!cfg || !dog || !horses) return;
-  const model = busyTiny(cfg);
+  const model = P.busyTiny(cfg);
   const images = [await loadImage(dog), await loadImage(horses)];
   const o: DetectOptions = { conf: 0.4, maxDet: 5 };
   const bytes = exportOnnx(model, { size: [320, 320], output: 'nms', batch: 'dynamic', nms: nmsOf(o) });

@@ -1,7 +1,8 @@
 // ONNX files are protobuf messages of the official schema (onnx.proto,
 // vendored unchanged in ./proto with its licence): protobufjs parses the
-// schema and encodes the messages, so no byte of the format is written by
-// hand. Field names stay as the schema spells them (keepCase).
+// schema, encodes the messages and reads metadata back, so no byte of the
+// format is written or parsed by hand. Field names stay as the schema spells
+// them (keepCase).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
@@ -58,18 +59,67 @@ export interface ModelProto {
   metadata_props: { key: string; value: string }[];
 }
 
-/** proto/onnx.proto beside this file, or (from dist/src/export) in the repository's src/export. */
+/** proto/onnx.proto beside this file, or (from dist/src/onnx) in the repository's src/onnx. */
 function schemaPath(): string {
   const beside = fileURLToPath(new URL('./proto/onnx.proto', import.meta.url));
   if (existsSync(beside)) return beside;
-  return fileURLToPath(new URL('../../../src/export/proto/onnx.proto', import.meta.url));
+  return fileURLToPath(new URL('../../../src/onnx/proto/onnx.proto', import.meta.url));
 }
 
-let modelType: protobuf.Type | undefined;
+let schema: protobuf.Root | undefined;
+
+function onnxSchema(): protobuf.Root {
+  schema ??= new protobuf.Root().loadSync(schemaPath(), { keepCase: true });
+  return schema;
+}
 
 function onnxModelType(): protobuf.Type {
-  modelType ??= new protobuf.Root().loadSync(schemaPath(), { keepCase: true }).lookupType('onnx.ModelProto');
-  return modelType;
+  return onnxSchema().lookupType('onnx.ModelProto');
+}
+
+let headerType: protobuf.Type | undefined;
+
+/**
+ * ModelProto's small fields only (ir_version, opset_import, producer_name,
+ * metadata_props, with their numbers and types from onnx.proto): decoding
+ * with it skips the graph, weights included, as unknown fields.
+ */
+function onnxHeaderType(): protobuf.Type {
+  if (headerType) return headerType;
+  const model = onnxModelType();
+  const header = new protobuf.Type('ModelHeader');
+  for (const name of ['ir_version', 'opset_import', 'producer_name', 'metadata_props']) {
+    const f = model.fields[name];
+    header.add(new protobuf.Field(name, f.id, f.type, f.repeated ? 'repeated' : 'optional'));
+  }
+  (onnxSchema().lookup('onnx') as protobuf.Namespace).add(header);
+  headerType = header;
+  return header;
+}
+
+/** What an .onnx file says about itself, without its graph. */
+export interface ModelHeader {
+  irVersion: number;
+  opsets: { domain: string; version: number }[];
+  producer: string;
+  metadata: Record<string, string>;
+}
+
+/** Reads an .onnx file's header; an Error naming `file` when the bytes are not an ONNX model. */
+export function readModelHeader(bytes: Uint8Array, file: string): ModelHeader {
+  let m: { ir_version?: unknown; opset_import?: { domain?: string; version?: unknown }[]; producer_name?: string; metadata_props?: { key?: string; value?: string }[] };
+  try {
+    m = onnxHeaderType().toObject(onnxHeaderType().decode(bytes), { longs: Number, defaults: false }) as typeof m;
+  } catch (e) {
+    throw new Error(`${file}: not an ONNX model (${(e as Error).message})`);
+  }
+  if (!m.ir_version || !m.opset_import?.length) throw new Error(`${file}: not an ONNX model (no ir_version or opset_import)`);
+  return {
+    irVersion: Number(m.ir_version),
+    opsets: m.opset_import.map((o) => ({ domain: o.domain ?? '', version: Number(o.version) })),
+    producer: m.producer_name ?? '',
+    metadata: Object.fromEntries((m.metadata_props ?? []).map((p) => [p.key ?? '', p.value ?? ''])),
+  };
 }
 
 /** A value-info entry: a named float/int tensor of the given dims. */

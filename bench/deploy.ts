@@ -1,0 +1,79 @@
+// Deployment latency, yolov3 at 416, batch 1, random weights: the exported
+// model (decoded output) in onnxruntime-node against our libtorch forward and
+// decode (Darknet.predict) on the same input with the same thread count, and
+// the `yolov3 serve` page's whole detection (letterbox, onnxruntime-web in
+// WebAssembly, NMS) on dog.jpg in headless Chromium. BENCH_DEPLOY_REPEATS
+// sets the measured runs (default 3, after one warm-up).
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import * as torch from '../src/torch/index.js';
+import { Darknet } from '../src/darknet/index.js';
+import { loadImage, prepareInput } from '../src/detect/index.js';
+import { exportOnnx } from '../src/export/index.js';
+import { startServer } from '../src/serve/server.js';
+import { REPO_ROOT, medianSeconds, medianSecondsAsync } from './timing.js';
+
+const SHARED = join(REPO_ROOT, '..', 'shared', 'data', 'darknet');
+const CHROMIUM = '/usr/bin/chromium';
+const REPEATS = Number(process.env.BENCH_DEPLOY_REPEATS ?? 3);
+
+/** The page's median latency (ms) over REPEATS detections after one warm-up page load, and its wasm threads. */
+async function pageLatency(model: string, files: string): Promise<{ ms: number; threads: number } | string> {
+  if (!existsSync(CHROMIUM)) return `skipped: ${CHROMIUM} not found`;
+  const { chromium } = await import('playwright-core');
+  const served = await startServer({ model, port: 0, files });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'], headless: true });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${served.url}?image=/files/dog.jpg&repeat=${REPEATS + 1}`);
+    await page.waitForFunction(() => document.title === 'done' || document.title.startsWith('error'), null, { timeout: 600_000 });
+    if ((await page.title()) !== 'done') return `failed: ${await page.title()}`;
+    const [ms, threads] = await page.evaluate(() => [Number(document.body.dataset.latencyMs), Number(document.body.dataset.threads)]);
+    return { ms, threads };
+  } finally {
+    await browser.close();
+    await served.close();
+  }
+}
+
+export async function benchDeploy(): Promise<object> {
+  const cfg = join(SHARED, 'cfg', 'yolov3.cfg');
+  const image = join(SHARED, 'images', 'dog.jpg');
+  if (!existsSync(cfg) || !existsSync(image)) return { skipped: `needs ${cfg} and ${image}` };
+  const dir = mkdtempSync(join(tmpdir(), 'yolov3-bench-deploy-'));
+  try {
+    torch.manualSeed(0);
+    const model = Darknet.fromFile(cfg).eval();
+    const onnxPath = join(dir, 'yolov3.onnx');
+    writeFileSync(onnxPath, exportOnnx(model, { size: [416, 416] }));
+    const input = prepareInput(await loadImage(image), 416, 416, 'letterbox').data;
+    const threads = torch.getNumThreads();
+    const ours = torch.tidy(() => {
+      const x = torch.tensor(input, { shape: [1, 3, 416, 416] });
+      return medianSeconds(() => torch.tidy(() => void torch.noGrad(() => model.predict(x))), REPEATS);
+    });
+    model.dispose();
+    const session = await ort.InferenceSession.create(onnxPath, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    const feeds = { images: new ort.Tensor('float32', input, [1, 3, 416, 416]) };
+    const onnxruntime = await medianSecondsAsync(() => session.run(feeds), REPEATS);
+    await session.release();
+    mkdirSync(join(dir, 'files'));
+    copyFileSync(image, join(dir, 'files', 'dog.jpg'));
+    const browser = await pageLatency(onnxPath, join(dir, 'files'));
+    return {
+      'yolov3 416 batch 1': {
+        threads,
+        oursForwardMs: 1000 * ours,
+        onnxruntimeNodeMs: 1000 * onnxruntime,
+        oursOverOnnxruntime: ours / onnxruntime,
+        browserPage: typeof browser === 'string' ? browser : { detectionMs: browser.ms, wasmThreads: browser.threads, overOursForward: browser.ms / (1000 * ours) },
+      },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(JSON.stringify(await benchDeploy(), null, 2));
