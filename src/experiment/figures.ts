@@ -15,12 +15,14 @@ export interface Figure {
   file: string;
 }
 
+/** Side-by-side panels, one per column, each overlaying that column of every run. */
 async function savePanels(tables: RunTables[], panels: { title: string; column: string; source: 'results' | 'diagnostics' }[], path: string): Promise<void> {
-  // one merged row set per panel: curvesSvg draws a panel's columns from the same rows
-  const svgs = panels.map((p) => curvesSvg(overlayRows(tables, p.column, p.source), { panels: [{ title: p.title, columns: tables.map((t) => t.name) }], width: 560, height: 400 }));
-  const width = 560 * svgs.length;
-  const inner = svgs.map((s, i) => `<g transform="translate(${i * 560},0)">${s.replace(/^<svg[^>]*>/, '').replace(/<\/svg>$/, '')}</g>`).join('');
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="400" font-family="DejaVu Sans, sans-serif">${inner}</svg>`;
+  const runs = tables.map((t) => t.name);
+  const svg = curvesSvg([], {
+    panels: panels.map((p) => ({ title: p.title, columns: runs, rows: overlayRows(tables, p.column, p.source) })),
+    width: 560 * panels.length,
+    height: 400,
+  });
   await sharp(Buffer.from(svg)).png().toFile(path);
 }
 

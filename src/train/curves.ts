@@ -8,6 +8,8 @@ import type { ResultsRow } from './results_csv.js';
 export interface CurvePanel {
   title: string;
   columns: string[];
+  /** This panel's own rows (e.g. one run per column, overlaid); default: the rows curvesSvg is given. */
+  rows?: ResultsRow[];
 }
 
 export const DEFAULT_PANELS: CurvePanel[] = [
@@ -104,7 +106,7 @@ export function curvesSvg(rows: ResultsRow[], options: CurvesOptions = {}): stri
   const width = options.width ?? 600 * panels.length;
   const height = options.height ?? 420;
   const w = width / panels.length;
-  const body = panels.map((p, i) => panelSvg(rows, options.x ?? 'epoch', p, i * w, w, height)).join('');
+  const body = panels.map((p, i) => panelSvg(p.rows ?? rows, options.x ?? 'epoch', p, i * w, w, height)).join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, sans-serif">` +
     `<rect width="${width}" height="${height}" fill="white"/>${body}</svg>`;
 }

@@ -108,12 +108,3 @@ export interface AssignmentStatsState {
   current: Record<string, string>;
   sums: [number, number, number, number, number, number];
 }
-
-/** IoU of two (cx, cy, w, h) boxes. */
-export function boxIou(p: readonly number[], q: readonly number[]): number {
-  const ix = Math.max(0, Math.min(p[0] + p[2] / 2, q[0] + q[2] / 2) - Math.max(p[0] - p[2] / 2, q[0] - q[2] / 2));
-  const iy = Math.max(0, Math.min(p[1] + p[3] / 2, q[1] + q[3] / 2) - Math.max(p[1] - p[3] / 2, q[1] - q[3] / 2));
-  const inter = ix * iy;
-  const union = p[2] * p[3] + q[2] * q[3] - inter;
-  return union > 0 ? inter / union : 0;
-}

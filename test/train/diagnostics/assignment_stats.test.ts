@@ -1,14 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AssignmentStats, boxIou, type AssignedRow } from '../../../src/train/diagnostics/assignment_stats.js';
+import { AssignmentStats, type AssignedRow } from '../../../src/train/diagnostics/assignment_stats.js';
 
 const row = (label: string, s: number, a: number, iou: number, obj: number, cell = `${label}-${s}-${a}`): AssignedRow => ({ label, s, a, iou, obj, cell });
-
-test('boxIou of (cx, cy, w, h) boxes, by hand', () => {
-  assert.equal(boxIou([0.5, 0.5, 1, 1], [0.5, 0.5, 1, 1]), 1);
-  assert.equal(boxIou([0, 0, 2, 2], [1, 1, 2, 2]), 1 / 7); // overlap 1, union 4 + 4 − 1
-  assert.equal(boxIou([0, 0, 1, 1], [5, 5, 1, 1]), 0);
-});
 
 test('per epoch: fraction of labels whose (s, a) set changed, mean IoU, objectness at assigned cells and elsewhere', () => {
   const st = new AssignmentStats();
