@@ -2,8 +2,10 @@
 // model (decoded output) in onnxruntime-node against our libtorch forward and
 // decode (Darknet.predict) on the same input with the same thread count, and
 // the `yolov3 serve` page's whole detection (letterbox, onnxruntime-web in
-// WebAssembly, NMS) on dog.jpg in headless Chromium. BENCH_DEPLOY_REPEATS
-// sets the measured runs (default 3, after one warm-up).
+// WebAssembly, NMS) on dog.jpg in headless Chromium. The two forwards are
+// timed in alternating pairs (who goes first alternates too), so a noisy
+// neighbour slows both alike; BENCH_DEPLOY_REPEATS sets the pairs (default 5,
+// after one warm-up each) and the page's measured detections.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +15,11 @@ import { Darknet } from '../src/darknet/index.js';
 import { loadImage, prepareInput } from '../src/detect/index.js';
 import { exportOnnx } from '../src/export/index.js';
 import { startServer } from '../src/serve/server.js';
-import { REPO_ROOT, medianSeconds, medianSecondsAsync } from './timing.js';
+import { REPO_ROOT } from './timing.js';
 
 const SHARED = join(REPO_ROOT, '..', 'shared', 'data', 'darknet');
 const CHROMIUM = '/usr/bin/chromium';
-const REPEATS = Number(process.env.BENCH_DEPLOY_REPEATS ?? 3);
+const REPEATS = Number(process.env.BENCH_DEPLOY_REPEATS ?? 5);
 
 /** The page's median latency (ms) over REPEATS detections after one warm-up page load, and its wasm threads. */
 async function pageLatency(model: string, files: string): Promise<{ ms: number; threads: number } | string> {
@@ -38,6 +40,35 @@ async function pageLatency(model: string, files: string): Promise<{ ms: number; 
   }
 }
 
+interface Spread { min: number; median: number }
+const spread = (v: number[]): Spread => {
+  const s = [...v].sort((p, q) => p - q);
+  return { min: s[0], median: s[Math.floor(s.length / 2)] };
+};
+
+/** Times `a` and `b` in `n` alternating pairs after one warm-up each: ms of each side and the per-pair ratio a/b. */
+async function alternatingPairs(a: () => Promise<void>, b: () => Promise<void>, n: number): Promise<{ a: Spread; b: Spread; ratio: Spread }> {
+  await a();
+  await b();
+  const ta: number[] = [];
+  const tb: number[] = [];
+  const time = async (fn: () => Promise<void>): Promise<number> => {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  for (let i = 0; i < n; i++) {
+    if (i % 2 === 0) {
+      ta.push(await time(a));
+      tb.push(await time(b));
+    } else {
+      tb.push(await time(b));
+      ta.push(await time(a));
+    }
+  }
+  return { a: spread(ta), b: spread(tb), ratio: spread(ta.map((t, i) => t / tb[i])) };
+}
+
 export async function benchDeploy(): Promise<object> {
   const cfg = join(SHARED, 'cfg', 'yolov3.cfg');
   const image = join(SHARED, 'images', 'dog.jpg');
@@ -50,14 +81,14 @@ export async function benchDeploy(): Promise<object> {
     writeFileSync(onnxPath, exportOnnx(model, { size: [416, 416] }));
     const input = prepareInput(await loadImage(image), 416, 416, 'letterbox').data;
     const threads = torch.getNumThreads();
-    const ours = torch.tidy(() => {
-      const x = torch.tensor(input, { shape: [1, 3, 416, 416] });
-      return medianSeconds(() => torch.tidy(() => void torch.noGrad(() => model.predict(x))), REPEATS);
-    });
-    model.dispose();
     const session = await ort.InferenceSession.create(onnxPath, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
     const feeds = { images: new ort.Tensor('float32', input, [1, 3, 416, 416]) };
-    const onnxruntime = await medianSecondsAsync(() => session.run(feeds), REPEATS);
+    const x = torch.tensor(input, { shape: [1, 3, 416, 416] });
+    const runOurs = async (): Promise<void> => torch.tidy(() => void torch.noGrad(() => model.predict(x)));
+    const runOrt = async (): Promise<void> => void (await session.run(feeds));
+    const pairs = await alternatingPairs(runOurs, runOrt, REPEATS);
+    x.dispose();
+    model.dispose();
     await session.release();
     mkdirSync(join(dir, 'files'));
     copyFileSync(image, join(dir, 'files', 'dog.jpg'));
@@ -65,10 +96,11 @@ export async function benchDeploy(): Promise<object> {
     return {
       'yolov3 416 batch 1': {
         threads,
-        oursForwardMs: 1000 * ours,
-        onnxruntimeNodeMs: 1000 * onnxruntime,
-        oursOverOnnxruntime: ours / onnxruntime,
-        browserPage: typeof browser === 'string' ? browser : { detectionMs: browser.ms, wasmThreads: browser.threads, overOursForward: browser.ms / (1000 * ours) },
+        pairs: REPEATS,
+        oursForwardMs: pairs.a,
+        onnxruntimeNodeMs: pairs.b,
+        oursOverOnnxruntime: pairs.ratio,
+        browserPage: typeof browser === 'string' ? browser : { detectionMs: browser.ms, wasmThreads: browser.threads, overOursForwardMedian: browser.ms / pairs.a.median },
       },
     };
   } finally {

@@ -30,16 +30,3 @@ export function printTable(title: string, header: string[], rows: (string | numb
     if (n === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
 }
-
-/** medianSeconds for an async `fn`, after `warmup` runs. */
-export async function medianSecondsAsync(fn: () => Promise<unknown>, repeats: number, warmup = 1): Promise<number> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}

@@ -57,6 +57,7 @@ const SPECS = {
   'bn-momentum': { type: 'number', help: `BatchNorm momentum while training${def('bnMomentum', { note: "; darknet's 0.01 lags in short runs" })}` },
   ema: { type: 'number', help: `EMA decay of the weights, e.g. 0.9999${def('ema', { zeroIsOff: true })}` },
   'loss-form': { type: 'string', choices: LOSS_FORMS, help: `loss aggregation: ours, or the series' compute_loss (its compute_loss2 with --assign pred-iou; --bbox-loss mse or iou)${def('lossForm')}` },
+  'wh-clamp': { type: 'boolean', help: "with --loss-form series: clamp predicted w, h to the grid as the series does (default); --no-wh-clamp lets the gradient pull an overshooting box back" },
   'bbox-loss': { type: 'string', choices: BBOX_LOSSES, help: `box loss${def('bboxLoss')}` },
   'obj-target': { type: 'string', choices: OBJ_TARGETS, help: `objectness target${def('objTarget')}` },
   assign: { type: 'string', choices: ASSIGN_RULES, help: `anchor assignment${def('assign')}` },
@@ -85,7 +86,7 @@ function pick(args: Record<string, unknown>): Partial<TrainOptions> {
     ['cfg', 'cfg'], ['data', 'data'], ['val-data', 'valData'], ['eval-on-train', 'evalOnTrain'], ['weights', 'weights'], ['backbone', 'backbone'], ['cutoff', 'cutoff'],
     ['epochs', 'epochs'], ['batch-size', 'batchSize'], ['nominal-batch-size', 'nominalBatchSize'], ['img-size', 'imgSize'], ['optimizer', 'optimizer'],
     ['momentum', 'momentum'], ['nesterov', 'nesterov'], ['lr0', 'lr0'], ['peak-lr', 'peakLr'], ['warmup-iters', 'warmupIters'], ['schedule', 'schedule'], ['lr-power', 'lrPower'], ['lr-counter', 'lrCounter'], ['weight-decay-on', 'weightDecayOn'], ['shuffle', 'shuffle'],
-    ['weight-decay', 'weightDecay'], ['clip-grad', 'clipGradNorm'], ['bn-momentum', 'bnMomentum'], ['ema', 'ema'], ['loss-form', 'lossForm'], ['bbox-loss', 'bboxLoss'], ['obj-target', 'objTarget'], ['assign', 'assign'],
+    ['weight-decay', 'weightDecay'], ['clip-grad', 'clipGradNorm'], ['bn-momentum', 'bnMomentum'], ['ema', 'ema'], ['loss-form', 'lossForm'], ['wh-clamp', 'whClamp'], ['bbox-loss', 'bboxLoss'], ['obj-target', 'objTarget'], ['assign', 'assign'],
     ['ignore-thresh', 'ignoreThresh'], ['augment', 'augment'], ['max-samples', 'maxSamples'], ['max-val-samples', 'maxValSamples'], ['eval-interval', 'evalInterval'],
     ['eval-conf', 'evalConf'], ['eval-iou', 'evalIou'], ['save-images', 'saveImages'], ['diagnostics', 'diagnostics'], ['workers', 'workers'], ['seed', 'seed'], ['device', 'device'], ['project', 'project'], ['name', 'name'],
   ];

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { join } from 'node:path';
 import { curvesSvg } from '../train/curves.js';
 import { overlayRows, type RunTables } from './run_tables.js';
-import type { Comparison } from './series_runs.js';
+import { EXTRA_RUNS, type Comparison } from './series_runs.js';
 
 export interface Figure {
   title: string;
@@ -29,7 +29,9 @@ async function savePanels(tables: RunTables[], panels: { title: string; column: 
 /** Draws one comparison's figures into `dir`; returns what was drawn. */
 export async function drawComparison(dir: string, c: Comparison, all: RunTables[]): Promise<Figure[]> {
   const tables = c.runs.map((n) => all.find((t) => t.name === n)).filter((t): t is RunTables => t !== undefined);
-  if (tables.length === 0 || (c.optional && tables.length < c.runs.length)) return [];
+  // an optional comparison needs one of its extra runs: without them it would redraw a study figure
+  const hasExtra = tables.some((t) => EXTRA_RUNS.some((r) => r.name === t.name));
+  if (tables.length < (c.optional ? 2 : 1) || (c.optional && !hasExtra)) return [];
   const figures: Figure[] = [];
   const hasSeriesMap = tables.some((t) => t.diagnostics.some((r) => r.map50_series !== undefined));
   await savePanels(tables, [

@@ -11,6 +11,13 @@ export interface SeriesRun {
   assign: AssignRule;
   /** 'series' (its compute_loss / compute_loss2 aggregation) for the study's runs. */
   lossForm: LossForm;
+  /**
+   * The series' clamp of predicted w, h to the grid (--wh-clamp); absent: on.
+   * Off for the fix: with it, the paper's rule stalls at mAP@0.5 0.42 here
+   * (its large boxes overshoot the 13×13 grid at the LR peak and the clamp
+   * passes no gradient to bring them back; docs/experiments/series.md).
+   */
+  whClamp?: boolean;
   /** What this run stands for in the series. */
   role: string;
 }
@@ -20,16 +27,19 @@ export const SERIES_RUNS: readonly SeriesRun[] = [
   { name: 'mse-iou-ratio', bboxLoss: 'mse', objTarget: 'iou', assign: 'ratio', lossForm: 'series', role: 'box loss MSE (experiment 1)' },
   { name: 'iou-1-ratio', bboxLoss: 'iou', objTarget: '1', assign: 'ratio', lossForm: 'series', role: 'objectness target 1 (experiment 2)' },
   { name: 'iou-iou-pred-iou', bboxLoss: 'iou', objTarget: 'iou', assign: 'pred-iou', lossForm: 'series', role: "the series' compute_loss2 (experiment 3)" },
-  { name: 'iou-iou-best-iou', bboxLoss: 'iou', objTarget: 'iou', assign: 'best-iou', lossForm: 'series', role: "one anchor of nine by prior-shape IoU (the paper's rule; the fix)" },
+  { name: 'iou-iou-best-iou', bboxLoss: 'iou', objTarget: 'iou', assign: 'best-iou', lossForm: 'series', whClamp: false, role: "one anchor of nine by prior-shape IoU, sizes unclamped (the paper's rule as darknet runs it; the fix)" },
 ];
 
 /**
  * Runs beyond the study, named with --runs: the series' best run with our
  * loss form (one mean over all predictions, yolo/loss_form.ts), to measure
- * which form trains better.
+ * which form trains better; compute_loss2 without the series' clamp, to see
+ * whether the clamp is part of what stops it; the fix with the clamp.
  */
 export const EXTRA_RUNS: readonly SeriesRun[] = [
   { name: 'iou-iou-ratio-mean', bboxLoss: 'iou', objTarget: 'iou', assign: 'ratio', lossForm: 'mean', role: "the series' best with our mean loss form" },
+  { name: 'iou-iou-pred-iou-unclamped', bboxLoss: 'iou', objTarget: 'iou', assign: 'pred-iou', lossForm: 'series', whClamp: false, role: "the series' compute_loss2 without its w, h clamp" },
+  { name: 'iou-iou-best-iou-clamped', bboxLoss: 'iou', objTarget: 'iou', assign: 'best-iou', lossForm: 'series', role: "the paper's rule with the series' w, h clamp" },
 ];
 
 export interface Comparison {
@@ -40,7 +50,7 @@ export interface Comparison {
   /** Also plot the loss parts per epoch. */
   lossParts: boolean;
   file: string;
-  /** Drawn only when all its runs exist (comparisons with an extra run). */
+  /** Drawn only when one of its extra runs and one other exist (comparisons with an extra run). */
   optional?: boolean;
 }
 
@@ -48,6 +58,7 @@ export const SERIES_COMPARISONS: readonly Comparison[] = [
   { title: 'Box loss: 1 − IoU vs MSE', figure: 'Figure 2', runs: ['iou-iou-ratio', 'mse-iou-ratio'], lossParts: false, file: 'fig-box-loss.png' },
   { title: 'Objectness target: IoU vs 1', figure: 'Figure 3', runs: ['iou-iou-ratio', 'iou-1-ratio'], lossParts: true, file: 'fig-obj-target.png' },
   { title: 'Assignment: ratio vs pred-iou (compute_loss2) vs best-iou', figure: 'Figure 4', runs: ['iou-iou-ratio', 'iou-iou-pred-iou', 'iou-iou-best-iou'], lossParts: true, file: 'fig-assign.png' },
+  { title: 'The series\' w, h clamp: compute_loss2 and the fix with and without it', figure: 'not in the series', runs: ['iou-iou-pred-iou', 'iou-iou-pred-iou-unclamped', 'iou-iou-best-iou', 'iou-iou-best-iou-clamped'], lossParts: false, file: 'fig-clamp.png', optional: true },
   { title: 'Loss form: the series\' sums of per-scale means vs one mean', figure: 'not in the series', runs: ['iou-iou-ratio', 'iou-iou-ratio-mean'], lossParts: true, file: 'fig-loss-form.png', optional: true },
 ];
 

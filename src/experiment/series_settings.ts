@@ -46,7 +46,7 @@ export function trainArgs(s: ExperimentSettings, run: SeriesRun, out: string): s
     '--img-size', String(s.imgSize), '--batch-size', String(s.batchSize),
     '--warmup-iters', String(w.warmupIters), '--lr-counter', w.lrCounter,
     '--bbox-loss', run.bboxLoss, '--obj-target', run.objTarget, '--assign', run.assign,
-    '--loss-form', run.lossForm, '--diagnostics',
+    '--loss-form', run.lossForm, ...(run.whClamp === false ? ['--no-wh-clamp'] : []), '--diagnostics',
     '--eval-interval', '1', '--save-images', '4',
     '--project', out, '--name', run.name,
   ];

@@ -49,6 +49,8 @@ export interface TrainOptions {
   ema: number;
   /** How the loss's parts are aggregated (src/yolo loss_form.ts LOSS_FORMS); absent in older checkpoints: 'mean'. */
   lossForm?: LossForm;
+  /** lossForm 'series': the series' clamp of predicted w, h (yolo/options.ts whClamp); absent: on with 'series'. */
+  whClamp?: boolean;
   bboxLoss: BboxLoss;
   objTarget: ObjTarget;
   assign: AssignRule;
@@ -163,7 +165,7 @@ export const SERIES_PRESET: Partial<TrainOptions> = {
  * 'ciou') throws here, before a run folder exists.
  */
 export function lossOptionsOf(o: TrainOptions): LossOptions {
-  const options: LossOptions = { lossForm: o.lossForm, assign: o.assign, bboxLoss: o.bboxLoss, objTarget: o.objTarget, ignoreThresh: o.ignoreThresh ?? null };
+  const options: LossOptions = { lossForm: o.lossForm, whClamp: o.whClamp, assign: o.assign, bboxLoss: o.bboxLoss, objTarget: o.objTarget, ignoreThresh: o.ignoreThresh ?? null };
   resolveLossOptions(options);
   return options;
 }

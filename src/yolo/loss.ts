@@ -88,7 +88,8 @@ export function yoloLoss(heads: Tensor[], labels: Tensor, scales: YoloScale[], o
     const grids = heads.map((h) => ({ h: h.shape[2], w: h.shape[3] }));
     const rows = { data, count, float32: lab.dtype === 'float32' };
     // 'pred-iou' reads the heads (N·na cells per scale, one host read); the other rules only the labels
-    const ious = o.assign === 'pred-iou' ? predictedIous(heads, lab, rows, scales) : undefined;
+    // pred-iou's choice measures as the series' rule does, clamp included, unless the series form turns it off
+    const ious = o.assign === 'pred-iou' ? predictedIous(heads, lab, rows, scales, o.lossForm === 'mean' || o.whClamp) : undefined;
     const assignment = assignAnchors(rows, grids, scales, o.assign, o.ratioThreshold, ious);
     const { box, obj, cls } = o.lossForm === 'series' ? seriesLoss(heads, lab, assignment, scales, o, count) : meanLoss(heads, lab, assignment, scales, o);
     const total = box.mul(o.gains.box).add(obj.mul(o.gains.obj)).add(cls.mul(o.gains.cls));

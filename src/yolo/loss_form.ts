@@ -15,8 +15,9 @@ import type { BboxLoss } from './box_loss.js';
  *   image, N = the labels of the batch (the series divides by N and stops
  *   with ZeroDivisionError on a batch without labels; here such a batch gives
  *   box = cls = 0 and every scale's objectness mean against target 0, finite).
- *   Boxes as positives.ts BoxForm 'series' (sizes clamped to [0, max(W, H)],
- *   label offset from the unclamped floor). Box per labelled scale: with
+ *   Boxes as positives.ts BoxForm 'series' (label offset from the unclamped
+ *   floor), sizes clamped to [0, max(W, H)] (whClamp, on by default in this
+ *   form only). Box per labelled scale: with
  *   'mse', running sums of the xy MSE and of the wh MSE / mseWhDivisor are
  *   added again at every labelled scale (so an earlier scale's terms count
  *   once per labelled scale from it on); with 'iou', mean(1 − IoU); and with
@@ -40,8 +41,11 @@ export type LossForm = (typeof LOSS_FORMS)[number];
 export const SERIES_BBOX_LOSSES: readonly BboxLoss[] = ['mse', 'iou'];
 
 /** Throws when a form is combined with an option it does not support. */
-export function checkLossForm(form: LossForm, o: { bboxLoss: BboxLoss; ignoreThresh: number | null }): void {
-  if (form !== 'series') return;
+export function checkLossForm(form: LossForm, o: { bboxLoss: BboxLoss; ignoreThresh: number | null; whClamp: boolean }): void {
+  if (form !== 'series') {
+    if (o.whClamp) throw new TypeError("yoloLoss: whClamp is the series' clamp of lossForm 'series'; lossForm 'mean' does not clamp");
+    return;
+  }
   if (!SERIES_BBOX_LOSSES.includes(o.bboxLoss)) {
     throw new TypeError(`yoloLoss: lossForm 'series' takes bboxLoss ${SERIES_BBOX_LOSSES.map((b) => `'${b}'`).join(' or ')} (the series' two), got '${o.bboxLoss}'`);
   }

@@ -11,6 +11,14 @@ import { OBJ_TARGETS, type ObjTarget } from './objectness.js';
 export interface LossOptions {
   /** How the parts are aggregated: ours or the series' (loss_form.ts LOSS_FORMS). */
   lossForm?: LossForm;
+  /**
+   * lossForm 'series' only: clamp the predicted w, h to [0, max(W, H)] grid
+   * units as the series does, in the box loss, the IoU target and pred-iou's
+   * choice (positives.ts). Past the clamp no gradient flows, so a box that
+   * overshoots the grid stays there (docs/experiments/series.md). Default:
+   * on with 'series', off (and refused) with 'mean'.
+   */
+  whClamp?: boolean;
   /** Anchor assignment rule (assign.ts ASSIGN_RULES). */
   assign?: AssignRule;
   /** 'ratio' keeps an anchor when |w/aw − 1| + |h/ah − 1| < this. */
@@ -40,7 +48,7 @@ export interface LossOptions {
   gains?: { box?: number; obj?: number; cls?: number };
 }
 
-export type ResolvedLossOptions = Required<Omit<LossOptions, 'gains'>> & { gains: { box: number; obj: number; cls: number } };
+export type ResolvedLossOptions = Required<Omit<LossOptions, 'gains' | 'whClamp'>> & { whClamp: boolean; gains: { box: number; obj: number; cls: number } };
 
 /**
  * Every option's default, the only place one is set: yoloLoss fills what is
@@ -49,6 +57,7 @@ export type ResolvedLossOptions = Required<Omit<LossOptions, 'gains'>> & { gains
  */
 export const DEFAULT_LOSS: Readonly<ResolvedLossOptions> = Object.freeze({
   lossForm: 'mean',
+  whClamp: false, // with lossForm 'series': true unless given (resolveLossOptions)
   assign: 'ratio', // the series
   ratioThreshold: 2, // the series
   bboxLoss: 'ciou',
@@ -81,9 +90,12 @@ export function resolveLossOptions(o: LossOptions = {}): ResolvedLossOptions {
   if (divisor === 0) throw new RangeError('yoloLoss: mseWhDivisor must be > 0');
   const bboxLoss = oneOf('bboxLoss', o.bboxLoss ?? d.bboxLoss, BBOX_LOSSES);
   const lossForm = oneOf('lossForm', o.lossForm ?? d.lossForm, LOSS_FORMS);
-  checkLossForm(lossForm, { bboxLoss, ignoreThresh: ignore });
+  const whClamp = o.whClamp ?? lossForm === 'series';
+  if (typeof whClamp !== 'boolean') throw new TypeError(`yoloLoss: whClamp must be a boolean, got ${String(whClamp)}`);
+  checkLossForm(lossForm, { bboxLoss, ignoreThresh: ignore, whClamp });
   return {
     lossForm,
+    whClamp,
     assign: oneOf('assign', o.assign ?? d.assign, ASSIGN_RULES),
     ratioThreshold: nonNegative('ratioThreshold', o.ratioThreshold ?? d.ratioThreshold),
     bboxLoss,

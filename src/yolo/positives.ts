@@ -22,10 +22,12 @@ export interface Positives {
  * How the boxes of a positive are measured.
  * - 'mean' (ours): as documented on Positives; the label offset is taken
  *   from the (clamped) cell, so a label at x = 1 has offset 1 in the last cell.
- * - 'series' (the series' compute_loss / select_anchor): the predicted w, h
- *   clamped to [0, max(W, H)] grid units (no gradient past the clamp), and
- *   the label offset x·W − floor(x·W) with the unclamped floor, so a label at
- *   x = 1 has offset 0 in the last cell.
+ * - 'series' (the series' compute_loss / select_anchor): the label offset
+ *   x·W − floor(x·W) with the unclamped floor, so a label at x = 1 has
+ *   offset 0 in the last cell.
+ * The series also clamps the predicted w, h to [0, max(W, H)] grid units
+ * (gatherRows' `clampWh`, LossOptions.whClamp): no gradient flows past the
+ * clamp, so a box that has grown beyond the grid stays there.
  */
 export type BoxForm = 'mean' | 'series';
 
@@ -56,7 +58,7 @@ export function cellRows(asg: Assignment, rows: number[]): CellRows {
 }
 
 /** Predictions and targets of one head at the given rows (at least one). */
-export function gatherRows(head: Tensor, labels: Tensor, rows: CellRows, scale: YoloScale, form: BoxForm = 'mean'): Positives {
+export function gatherRows(head: Tensor, labels: Tensor, rows: CellRows, scale: YoloScale, form: BoxForm = 'mean', clampWh = false): Positives {
   return torch.tidy(() => {
     const dev = head.device;
     const [b, a, j, i, n] = [rows.b, rows.a, rows.j, rows.i, rows.n].map((c) => longTensor(c, dev));
@@ -70,7 +72,7 @@ export function gatherRows(head: Tensor, labels: Tensor, rows: CellRows, scale: 
     // decode.ts's box without the cell corner: the offset in the cell
     const pxy = centreOffset(pred.slice(1, 0, 2), scale.scaleXY ?? 1);
     let pwh = boxSize(pred.slice(1, 2, 4), anchorsIn(scale, 'grid', dev).index(a));
-    if (form === 'series') pwh = pwh.clamp(0, Math.max(w, h));
+    if (clampWh) pwh = pwh.clamp(0, Math.max(w, h));
     return { pbox: torch.cat([pxy, pwh], 1), tbox: torch.cat([txy, twh], 1), clsLogits: pred.slice(1, 5, k), cls: lab.select(1, 5).long() };
   });
 }

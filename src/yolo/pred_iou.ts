@@ -30,18 +30,19 @@ function candidateRows(labels: LabelRows, h: number, w: number, na: number): Cel
 /**
  * [scale][label][anchor]: the IoU (grid units, plain inter / union) between
  * the label's box and that anchor's current prediction at the label's cell,
- * both measured as the series does (positives.ts BoxForm 'series': sizes
- * clamped to [0, max(W, H)], label offset from the unclamped floor).
+ * both measured as the series does (positives.ts BoxForm 'series': label
+ * offset from the unclamped floor; sizes clamped to [0, max(W, H)] unless
+ * `clampWh` is false, LossOptions.whClamp).
  * `labels` is the labels tensor on the heads' device and dtype, `rows` the
  * same labels on the host.
  */
-export function predictedIous(heads: Tensor[], labels: Tensor, rows: LabelRows, scales: YoloScale[]): PredictedIous {
+export function predictedIous(heads: Tensor[], labels: Tensor, rows: LabelRows, scales: YoloScale[], clampWh = true): PredictedIous {
   if (rows.count === 0) return heads.map(() => []);
   const nas = heads.map((h) => h.shape[1]);
   const flat = torch.noGrad(() => torch.tidy(() => {
     const perScale = heads.map((head, s) => {
       const [, na, h, w] = head.shape;
-      return positiveIou(gatherRows(head, labels, candidateRows(rows, h, w, na), scales[s], 'series'), 'iou');
+      return positiveIou(gatherRows(head, labels, candidateRows(rows, h, w, na), scales[s], 'series', clampWh), 'iou');
     });
     return torch.cat(perScale).toArray();
   }));

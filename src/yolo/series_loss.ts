@@ -91,7 +91,7 @@ export function seriesLoss(heads: Tensor[], labels: Tensor, asg: Assignment, sca
     let [box, obj, cls] = [zero(), zero(), zero()];
     heads.forEach((head, s) => {
       const cells = cellRows(asg, rowsOf(asg, s));
-      const p = cells.n.length > 0 ? gatherRows(head, labels, cells, scales[s], 'series') : null;
+      const p = cells.n.length > 0 ? gatherRows(head, labels, cells, scales[s], 'series', o.whClamp) : null;
       const iou = p && needIou ? positiveIou(p, 'iou') : null;
       const target = o.objTarget === 'iou' && iou ? iou.detach().clamp(0, null) : null;
       obj = obj.add(scaleObjectness(head, cells, target, posWeight)); // every scale, labelled or not

@@ -16,10 +16,14 @@ interface Variant {
   bboxLoss: 'mse' | 'iou';
   objTarget: '1' | 'iou';
   assign: 'ratio' | 'pred-iou';
+  /** The series' w, h clamp (absent: on, as the series). */
+  whClamp?: boolean;
 }
 
 const VARIANTS: Variant[] = (['ratio', 'pred-iou'] as const).flatMap((assign) =>
-  (['mse', 'iou'] as const).flatMap((bboxLoss) => (['1', 'iou'] as const).map((objTarget) => ({ bboxLoss, objTarget, assign }))));
+  (['mse', 'iou'] as const).flatMap((bboxLoss) => (['1', 'iou'] as const).map((objTarget): Variant => ({ bboxLoss, objTarget, assign }))))
+  // --no-wh-clamp, against the reference with its clamp switched off
+  .concat((['ratio', 'pred-iou'] as const).map((assign): Variant => ({ bboxLoss: 'iou', objTarget: 'iou', assign, whClamp: false })));
 
 interface RefResult {
   total: number;
@@ -50,6 +54,7 @@ function spec(cfg: SeriesConfig, heads: torch.Tensor[], v: Variant) {
     bbox_loss: v.bboxLoss,
     obj_target: v.objTarget,
     rule: v.assign === 'ratio' ? 'compute_loss' : 'compute_loss2',
+    wh_clamp: v.whClamp ?? true,
   };
 }
 
@@ -92,15 +97,15 @@ function compare(name: string, cfg: SeriesConfig, heads: torch.Tensor[], v: Vari
         worst = Math.max(worst, e);
       });
     }
-    if (v.assign === 'pred-iou') worst = Math.max(worst, comparePredIous(name, cfg, heads, labels, ref));
+    if (v.assign === 'pred-iou') worst = Math.max(worst, comparePredIous(name, cfg, heads, labels, ref, v));
   });
   return worst;
 }
 
 /** pred_iou.ts's IoUs: per scale and label, the best anchor and its IoU equal select_anchor's. */
-function comparePredIous(name: string, cfg: SeriesConfig, heads: torch.Tensor[], labels: torch.Tensor, ref: RefResult): number {
+function comparePredIous(name: string, cfg: SeriesConfig, heads: torch.Tensor[], labels: torch.Tensor, ref: RefResult, v: Variant): number {
   const rows = { data: labels.toArray(), count: cfg.labels.length, float32: false };
-  const ious = predictedIous(heads, labels, rows, cfg.scales);
+  const ious = predictedIous(heads, labels, rows, cfg.scales, v.whClamp ?? true);
   let worst = 0;
   ious.forEach((perScale, s) => perScale.forEach((values, n) => {
     const best = Math.max(...values);
@@ -118,12 +123,12 @@ test("lossForm 'series' × {mse, iou} × {1, iou} × {ratio, pred-iou} equals th
   torch.tidy(() => {
     const cases = SERIES_CONFIGS.flatMap((cfg) => {
       const heads = seriesHeads(cfg);
-      return VARIANTS.filter((v) => v.assign === 'ratio' || !cfg.ratioOnly).map((v) => ({ cfg, heads, v, name: `${cfg.name}_${v.assign}_${v.bboxLoss}_${v.objTarget}` }));
+      return VARIANTS.filter((v) => v.assign === 'ratio' || !cfg.ratioOnly).map((v) => ({ cfg, heads, v, name: `${cfg.name}_${v.assign}_${v.bboxLoss}_${v.objTarget}${v.whClamp === false ? '_unclamped' : ''}` }));
     });
     const refs = runPython<RefResult[]>(PY, cases.map((c) => spec(c.cfg, c.heads, c.v)));
     const worst = new Map<string, number>();
     cases.forEach((c, k) => {
-      const key = `${c.v.assign}_${c.v.bboxLoss}_${c.v.objTarget}`;
+      const key = `${c.v.assign}_${c.v.bboxLoss}_${c.v.objTarget}${c.v.whClamp === false ? '_unclamped' : ''}`;
       worst.set(key, Math.max(worst.get(key) ?? 0, compare(c.name, c.cfg, c.heads, c.v, refs[k])));
     });
     console.log(`# ${cases.length} cases; worst relative error per variant: ${[...worst].map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', ')}`);

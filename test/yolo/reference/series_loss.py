@@ -79,6 +79,11 @@ import torch.nn.functional as F
 # ----------------------------------------------------------------------------
 # [fix F3] compute_IOU from Part-4 (utils.py), rebuilt from its signature,
 # docstring and opening lines; see the module docstring.
+# [ours] The series clamps predicted w, h to [0, max(grid)] in compute_loss and
+# select_anchor; a SPEC's 'wh_clamp': false turns that off (our --no-wh-clamp).
+WH_CLAMP = True
+
+
 def to_x1y1x2y2(bbox):
     xc, yc, w, h = bbox[:, 0], bbox[:, 1], bbox[:, 2], bbox[:, 3]
     return torch.stack([xc - w / 2, yc - h / 2, xc + w / 2, yc + h / 2], dim=1)
@@ -215,7 +220,8 @@ def compute_loss(yhat, label, model, bbox_loss='iou', obj_label='1', trace=None,
             wh_lb = label[label_idx, 3:5] * grid_size
             # w,h sizes of predictions, in feature map coordinate
             wh_pd = torch.exp(yhatii[batch_idx, anchor_idx, y_idx, x_idx, 2:4]) * anchors[anchor_idx, :]
-            wh_pd = wh_pd.clamp(0, grid_size.max())
+            if WH_CLAMP:  # [ours] the switch; the series always clamps
+                wh_pd = wh_pd.clamp(0, grid_size.max())
 
             if bbox_loss == 'mse':
                 # x,y mse loss
@@ -305,7 +311,8 @@ def select_anchor(yhat, label, model):
         relxy_pd = torch.sigmoid(yhatii[batch_idx, :, yidx, xidx, 0:2])
         # w,h sizes of predictions, in feature map coordinate
         wh_pd = torch.exp(yhatii[batch_idx, :, yidx, xidx, 2:4]) * anchors.unsqueeze(0)
-        wh_pd = wh_pd.clamp(0, grid_size.max())
+        if WH_CLAMP:  # [ours] the switch; the series always clamps
+            wh_pd = wh_pd.clamp(0, grid_size.max())
 
         # compute IoUs
         pbox = torch.cat([relxy_pd, wh_pd], dim=2).view([-1, 4])
@@ -465,6 +472,8 @@ def run(spec):
     if bbox_loss not in ('mse', 'iou') or obj_label not in ('1', 'iou'):
         raise ValueError('bbox_loss mse|iou, obj_target 1|iou')
     trace = {}
+    global WH_CLAMP
+    WH_CLAMP = bool(spec.get('wh_clamp', True))
     if rule == 'compute_loss':
         loss, box, obj, cls = compute_loss(heads, labels, model, bbox_loss, obj_label, trace,
                                            obj_every_scale=spec.get('obj_every_scale', True))
