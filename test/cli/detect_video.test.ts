@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { DetectionResult } from '../../src/detect/index.js';
+import { loadImage, type DetectionResult, type RgbImage } from '../../src/detect/index.js';
 import type { FrameResult } from '../../src/detect/video_detect.js';
 import { MAIN, SHAPES, ok, tmp, yolov3 } from '../serve/deploy_files.js';
 import { ffmpeg, hasFfmpeg, losslessClip, probe, shapesFrames } from '../detect/video_support.js';
@@ -37,7 +37,7 @@ test('detect on a lossless clip: every frame kept, each equal to detecting its i
   mkdirSync(frames);
   const images = await shapesFrames(frames, 6);
   const clip = losslessClip(frames, 10, join(dir, 'clip.mkv'));
-  ok(yolov3(['detect', ...MODEL, '--source', frames, '--json', join(dir, 'images.json')]), 'detect images');
+  ok(yolov3(['detect', ...MODEL, '--source', frames, '--json', join(dir, 'images.json'), '--out', join(dir, 'drawn')]), 'detect images');
   const byImage = readJson<ImageResult[]>(join(dir, 'images.json'));
   assert.deepEqual(byImage.map((r) => basename(r.file)), images.map((f) => basename(f)));
   assert.ok(byImage.every((r) => r.detections.length > 0), 'the fixture finds shapes in every image');
@@ -50,6 +50,12 @@ test('detect on a lossless clip: every frame kept, each equal to detecting its i
   assert.match(r.stdout, /clip\.mkv frame 5 \(0\.500 s\): Predicted in [\d.]+ ms\.\n(circle|square|triangle): \d+%\t\(/);
   assert.match(r.stderr, /clip\.mkv: 6 frames in [\d.]+ s, [\d.]+ fps, annotated video .*annotated\.mp4/);
   assert.deepEqual(probe(join(dir, 'annotated.mp4')), { frames: 6, rFrameRate: '10/1', avgFrameRate: '10/1', width: 320, height: 240, codec: 'h264' });
+  // its frames carry the boxes as `detect --out` draws them on the images: frame 3 (H.264) is near the drawn
+  // image (JPEG) and away from the plain one where the boxes are
+  ffmpeg(['-i', join(dir, 'annotated.mp4'), '-vf', 'select=eq(n\\,3)', '-frames:v', '1', join(dir, 'frame3.png')]);
+  const [video, drawn, plain] = await Promise.all([join(dir, 'frame3.png'), join(dir, 'drawn', 'frame003.jpg'), images[3]].map((f) => loadImage(f)));
+  const far = (a: RgbImage, b: RgbImage) => a.data.filter((v, i) => Math.abs(v - b.data[i]) > 60).length;
+  assert.ok(far(video, plain) > 1000 && far(video, drawn) < far(video, plain) / 20, `${far(video, drawn)} vs ${far(video, plain)} values far apart`);
 
   // a folder of two videos (the second 25 fps, its first 3 frames) in batches of 4: frames, rates and results per video
   const folder = join(dir, 'videos');
