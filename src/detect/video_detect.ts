@@ -62,10 +62,10 @@ export async function detectVideo(source: string, run: VideoRunOptions): Promise
   let batch: RgbImage[] = [];
   const flush = async () => {
     const { results, ms } = await run.detector.run(batch, run.options);
+    progress.clear();
     for (const [k, frame] of batch.entries()) {
       const index = progress.frames + k;
       const result: FrameResult = { file: source, frame: index, time: Number(((index * den) / num).toFixed(6)), ...results[k] };
-      progress.clear();
       run.onFrame?.(result, ms);
       await writer?.write(await annotateFrame(frame, result.detections, run.detector.names.length));
     }
