@@ -18,9 +18,11 @@ const profile = process.argv[2] ?? 'main';
 // fonts-dejavu-core: label text on drawn detections and plots (sharp renders SVG text with system fonts).
 const APT_MAIN = ['libtorch-dev', 'libopenblas0-pthread', 'fonts-dejavu-core'];
 // References used by tests and benchmarks: PyTorch, torchvision, OpenCV, C darknet,
-// the ONNX checker and shape inference (python3-onnx) for exported models, and
-// a real browser (chromium, driven by playwright-core) for the `yolov3 serve` page.
-const APT_TEST = [...APT_MAIN, 'python3-numpy', 'python3-torch', 'python3-torchvision', 'python3-opencv', 'darknet', 'python3-onnx', 'chromium'];
+// the ONNX checker and shape inference (python3-onnx) for exported models,
+// a real browser (chromium, driven by playwright-core) for the `yolov3 serve` page,
+// and ffmpeg (ffmpeg, ffprobe) for `detect` on videos and streams and its test clips
+// (without it `detect` on a video prints this apt line; images need no ffmpeg).
+const APT_TEST = [...APT_MAIN, 'python3-numpy', 'python3-torch', 'python3-torchvision', 'python3-opencv', 'darknet', 'python3-onnx', 'chromium', 'ffmpeg'];
 
 function log(msg) {
   process.stderr.write(`[setup] ${msg}\n`);
