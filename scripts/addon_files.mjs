@@ -1,7 +1,8 @@
-// Where the libtorch addon lives in the package, shared by the install and
-// pack scripts (src/torch/native.ts looks in the same two places): a local
-// node-gyp build, and the prebuilt binary `npm pack` ships for this
-// platform. Node built-ins only: it runs before dependencies exist.
+// Where the libtorch addon lives in the package, and when a build is up to
+// date, shared by scripts/setup.mjs, install.mjs and pack.mjs
+// (src/torch/native.ts looks in the same two places): a local node-gyp
+// build, and the prebuilt binary `npm pack` ships for this platform. Node
+// built-ins only: it runs before dependencies exist.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
