@@ -3,7 +3,8 @@
 // package.json names; the prebuilt addon), and installed from that tarball
 // into an empty project (from npm's cache, about a minute) the addon loads
 // without compiling, `import` of both entries works and detects as this
-// checkout does, `npx yolov3 --help` runs, and tsc type-checks a consumer
+// checkout does (in libtorch, and exported to ONNX in onnxruntime-node),
+// `npx yolov3 --help` runs, and tsc type-checks a consumer
 // file and the README's code blocks against the shipped types.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,9 +53,13 @@ test("the README's code imports from 'yolov3-ts' and 'yolov3-ts/deploy' only", (
   assert.deepEqual([...new Set(specifiers)].sort(), ['yolov3-ts', 'yolov3-ts/deploy']);
 });
 
-/** Run in the dependent project: the main entry (libtorch) and the deploy entry, a model from the package's cfg, a detection. */
+/**
+ * Run in the dependent project: a model from the package's cfg (main entry,
+ * libtorch), a detection with the trained fixture, and the same after an
+ * ONNX export in the deploy entry (onnxruntime-node, the shipped onnx.proto).
+ */
 const CONSUMER_RUN = `
-import { Detector, Darknet, torch } from 'yolov3-ts';
+import { Detector, Darknet, loadModelFile, readNames, saveOnnx, torch } from 'yolov3-ts';
 import { Detector as DeployDetector } from 'yolov3-ts/deploy';
 const [cfg, fixtureCfg, weights, names, image] = process.argv.slice(2);
 const model = Darknet.fromFile(cfg).eval();
@@ -63,7 +68,14 @@ model.dispose();
 const detector = Detector.fromDarknet({ cfg: fixtureCfg, weights, names });
 const { detections } = await detector.detect(image, { conf: 0.25 });
 detector.dispose();
-console.log(JSON.stringify({ shape, detections, deploy: typeof DeployDetector.fromOnnx, tensors: torch.memory().tensors }));
+const trained = Darknet.fromFile(fixtureCfg);
+loadModelFile(trained, weights);
+saveOnnx(trained, 'shapes.onnx', { names: readNames(names) });
+trained.dispose();
+const onnx = await DeployDetector.fromOnnx('shapes.onnx');
+const fromOnnx = (await onnx.detect(image, { conf: 0.25 })).detections;
+await onnx.dispose();
+console.log(JSON.stringify({ shape, detections, fromOnnx, tensors: torch.memory().tensors }));
 `;
 
 const TSCONFIG = {
@@ -101,14 +113,15 @@ test('installed from the tarball into an empty project: the prebuilt addon loads
   writeFileSync(join(project, 'run.mjs'), CONSUMER_RUN);
   const run = spawnSync(process.execPath, ['run.mjs', join(installed, 'cfg', 'shapes-tiny.cfg'), SHAPES.cfg, SHAPES.weights, SHAPES.names, image], { cwd: project, encoding: 'utf8', timeout: 120_000 });
   assert.equal(run.status, 0, run.stderr);
-  const got = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { shape: number[]; detections: Detection[]; deploy: string; tensors: number };
+  const got = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { shape: number[]; detections: Detection[]; fromOnnx: Detection[]; tensors: number };
   // 64 px through strides 32 and 16, 3 anchors each: 3 * (2*2 + 4*4) = 60 boxes of 5 + 3 classes
-  assert.deepEqual([got.shape, got.deploy, got.tensors], [[1, 60, 8], 'function', 0]);
+  assert.deepEqual([got.shape, got.tensors], [[1, 60, 8], 0]);
   const here = Detector.fromDarknet({ cfg: SHAPES.cfg, weights: SHAPES.weights, names: SHAPES.names });
   try {
     const { detections } = await here.detect(image, { conf: 0.25 });
     assert.ok(detections.length >= 3);
     assertSameDetections(detections, got.detections, 0.25, 'installed package vs checkout', { box: 1e-3, score: 1e-5 });
+    assertSameDetections(detections, got.fromOnnx, 0.25, 'installed package, exported and run in onnxruntime-node, vs checkout');
   } finally {
     here.dispose();
   }
