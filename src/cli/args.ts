@@ -9,7 +9,8 @@
 import { parseArgs as splitArgs } from 'node:util';
 
 export type OptionSpec =
-  | { type: 'string'; help: string; default?: string; choices?: readonly string[]; required?: boolean }
+  /** `bare`: the value of the option given alone (`--multi-scale`, then another option or nothing); a value may still follow it. */
+  | { type: 'string'; help: string; default?: string; choices?: readonly string[]; required?: boolean; bare?: string }
   | { type: 'number'; help: string; default?: number; integer?: boolean; min?: number }
   | { type: 'boolean'; help: string; default?: boolean };
 
@@ -22,15 +23,19 @@ export class UsageError extends Error {}
 
 type SplitOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
+const takesValue = (spec: OptionSpec) => spec.type === 'number' || (spec.type === 'string' && spec.bare === undefined);
+
 /**
- * What util.parseArgs is told: numbers are strings to it; every boolean also
- * has its `no-` form declared, rather than Node's allowNegative, which Node
- * 20 before 20.16 ignores.
+ * What util.parseArgs is told: numbers are strings to it; an option with a
+ * `bare` value is a switch to it (so it never swallows the next option; its
+ * `=value` still comes through, a value after a space is taken below);
+ * every boolean also has its `no-` form declared, rather than Node's
+ * allowNegative, which Node 20 before 20.16 ignores.
  */
 function splitOptions(specs: Specs): SplitOptions {
   const o: SplitOptions = { help: { type: 'boolean', short: 'h' } };
   for (const [name, spec] of Object.entries(specs)) {
-    o[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
+    o[name] = { type: takesValue(spec) ? 'string' : 'boolean' };
     if (spec.type === 'boolean' && !(`no-${name}` in specs)) o[`no-${name}`] = { type: 'boolean' };
   }
   return o;
@@ -59,7 +64,8 @@ export function parseArgs<T extends Specs>(command: string, specs: T, argv: stri
   const out: Record<string, unknown> = { help: false };
   for (const [name, spec] of Object.entries(specs)) out[name] = spec.default;
   const { tokens } = splitArgs({ args: argv, options: splitOptions(specs), strict: false, allowPositionals: true, tokens: true });
-  for (const t of tokens) {
+  for (let k = 0; k < tokens.length; k++) {
+    const t = tokens[k];
     if (t.kind === 'positional') throw new UsageError(`${command}: unexpected argument '${t.value}'`);
     if (t.kind === 'option-terminator') throw new UsageError(`${command}: unexpected argument '--'`);
     if (t.name === 'help' && !('help' in specs)) { out.help = true; continue; }
@@ -72,8 +78,13 @@ export function parseArgs<T extends Specs>(command: string, specs: T, argv: stri
       out[name] = !negated && (t.value === undefined || (t.value !== 'false' && t.value !== '0'));
       continue;
     }
-    if (t.value === undefined) throw new UsageError(`${command}: --${name} needs a value`);
-    out[name] = typed(command, name, spec, t.value);
+    let value = t.value;
+    if (value === undefined && spec.type === 'string' && spec.bare !== undefined) {
+      const next = tokens[k + 1];
+      value = next?.kind === 'positional' && next.index === t.index + 1 ? (k++, next.value) : spec.bare; // a positional is otherwise an error: no ambiguity
+    }
+    if (value === undefined) throw new UsageError(`${command}: --${name} needs a value`);
+    out[name] = typed(command, name, spec, value);
   }
   if (!out.help) {
     for (const [name, spec] of Object.entries(specs)) {
@@ -85,7 +96,8 @@ export function parseArgs<T extends Specs>(command: string, specs: T, argv: stri
 
 export function formatHelp(usage: string, specs: Specs): string {
   const rows = Object.entries(specs).map(([name, s]) => {
-    const flag = s.type === 'boolean' ? `--${name}` : `--${name} ${s.type === 'number' ? 'N' : s.type === 'string' && s.choices ? s.choices.join('|') : 'X'}`;
+    const value = s.type === 'number' ? 'N' : s.type === 'string' && s.choices ? s.choices.join('|') : 'X';
+    const flag = s.type === 'boolean' ? `--${name}` : s.type === 'string' && s.bare !== undefined ? `--${name} [${value}]` : `--${name} ${value}`;
     const def = s.default !== undefined ? ` (default ${s.default})` : s.type === 'string' && s.required ? ' (required)' : '';
     return `  ${flag.padEnd(30)} ${s.help}${def}`;
   });

@@ -67,6 +67,20 @@ test('errors name the command and the option', () => {
   fails(['--cfg', 'c', '--epochs', '3x'], "yolov3 thing: --epochs expects an integer >= 1, got '3x'");
 });
 
+test("an option with a bare value: alone, before another option, with =value or a value after a space", () => {
+  const specs = { scale: { type: 'string', bare: 'on', help: 'range' }, epochs: { type: 'number', help: 'epochs' } } satisfies Specs;
+  const p = (...argv: string[]) => parseArgs('yolov3 thing', specs, argv);
+  assert.equal(p().scale, undefined);
+  assert.equal(p('--scale').scale, 'on');
+  assert.deepEqual([p('--scale', '--epochs', '2').scale, p('--scale', '--epochs', '2').epochs], ['on', 2]);
+  assert.equal(p('--scale=320,608').scale, '320,608');
+  assert.equal(p('--scale', '320,608', '--epochs', '2').scale, '320,608');
+  assert.equal(p('--scale', '--scale', 'off').scale, 'off');
+  assert.throws(() => p('--scale', 'a', 'b'), (e: unknown) => e instanceof UsageError && e.message === "yolov3 thing: unexpected argument 'b'");
+  assert.throws(() => p('--epochs', '1', 'a'), (e: unknown) => e instanceof UsageError && e.message === "yolov3 thing: unexpected argument 'a'");
+  assert.match(formatHelp('usage', specs), /^ {2}--scale \[X\] {20} range$/m);
+});
+
 test('formatHelp: one row per option with its value form and default', () => {
   const help = formatHelp('usage: yolov3 thing', SPECS);
   const rows = help.split('\n');
