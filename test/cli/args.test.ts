@@ -78,7 +78,7 @@ test("an option with a bare value: alone, before another option, with =value or 
   assert.equal(p('--scale', '--scale', 'off').scale, 'off');
   assert.throws(() => p('--scale', 'a', 'b'), (e: unknown) => e instanceof UsageError && e.message === "yolov3 thing: unexpected argument 'b'");
   assert.throws(() => p('--epochs', '1', 'a'), (e: unknown) => e instanceof UsageError && e.message === "yolov3 thing: unexpected argument 'a'");
-  assert.match(formatHelp('usage', specs), /^ {2}--scale \[X\] {20} range$/m);
+  assert.match(formatHelp('usage', specs), /^ {2}--scale \[X\] {20}range$/m);
 });
 
 test('formatHelp: one row per option with its value form and default', () => {
