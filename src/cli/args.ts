@@ -58,7 +58,8 @@ function typed(command: string, name: string, spec: OptionSpec, value: string): 
 /**
  * argv read against `specs`: defaults first, then each option in order (a
  * repeated option: the last wins). `--flag=false` and `--flag=0` turn a
- * switch off, as `--no-flag` does (whatever value that is given). `--help`/`-h` skips the required check.
+ * switch off, as `--no-flag` does (with any value). `--help`/`-h` skips the
+ * required check.
  */
 export function parseArgs<T extends Specs>(command: string, specs: T, argv: string[]): Parsed<T> {
   const out: Record<string, unknown> = { help: false };
