@@ -64,8 +64,10 @@ std::vector<at::Tensor> tensorList(const Napi::Env& env, const Napi::Value& valu
   return out;
 }
 
-// initProcessGroup(addr, port, rank, world, timeoutMs): rank 0 serves the
-// store; every rank connects, and the group's constructor connects all pairs.
+// initProcessGroup(addr, port, rank, world, timeoutMs, rendezvousTimeoutMs):
+// rank 0 serves the store; every rank connects, and the group's constructor
+// connects all pairs. The store waits up to rendezvousTimeoutMs (processes
+// start at different times); each collective up to timeoutMs.
 Napi::Value InitProcessGroup(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   if (!info[0].IsString()) throwTypeError(env, "initProcessGroup: expected the master address");
@@ -77,7 +79,8 @@ Napi::Value InitProcessGroup(const Napi::CallbackInfo& info) {
   if (port < 1 || port > 65535) throwError(env, "initProcessGroup: port out of range: " + std::to_string(port));
   if (world < 1 || rank < 0 || rank >= world)
     throwError(env, "initProcessGroup: rank " + std::to_string(rank) + " not in a world of " + std::to_string(world));
-  if (timeoutMs < 1) throwError(env, "initProcessGroup: timeout must be positive");
+  int64_t rendezvousMs = info.Length() > 5 && !info[5].IsUndefined() ? toInt64(env, info[5], "rendezvous timeout") : timeoutMs;
+  if (timeoutMs < 1 || rendezvousMs < 1) throwError(env, "initProcessGroup: timeouts must be positive");
   auto timeout = std::chrono::milliseconds(timeoutMs);
   auto box = std::make_unique<GroupBox>();
   box->rank = static_cast<int>(rank);
@@ -88,7 +91,7 @@ Napi::Value InitProcessGroup(const Napi::CallbackInfo& info) {
     opts.isServer = rank == 0;
     opts.numWorkers = static_cast<std::size_t>(world);
     opts.waitWorkers = true;
-    opts.timeout = timeout;
+    opts.timeout = std::chrono::milliseconds(rendezvousMs);
     auto tcp = c10::make_intrusive<c10d::TCPStore>(addr, opts);
     // A prefix, as torch.distributed's default group, so other users of the store cannot clash.
     box->store = c10::make_intrusive<c10d::PrefixStore>("default_pg", tcp);
@@ -99,6 +102,7 @@ Napi::Value InitProcessGroup(const Napi::CallbackInfo& info) {
                                                  : c10d::ProcessGroupGloo::createDefaultDevice());
     options->threads = 1;  // one collective at a time: the trainer's calls are sequential
     box->group = c10::make_intrusive<c10d::ProcessGroupGloo>(box->store, box->rank, box->world, options);
+    tcp->setTimeout(timeout);  // from now on the store serves the collectives' timeout
   } catch (const c10::Error& e) {
     throwError(env, where(box.get(), "rendezvous") + " at " + addr + ":" + std::to_string(port) + " failed: " +
                         e.what_without_backtrace());
