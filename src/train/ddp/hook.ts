@@ -1,0 +1,61 @@
+// Data-parallel training as PyTorch's DistributedDataParallel, as a trainer
+// hook: rank 0's parameters and buffers copied to every rank before the
+// first step; BatchNorm buffers (running statistics) broadcast from rank 0
+// before the forward of each optimizer step's first batch (DDP's
+// broadcast_buffers=True: DDP syncs them before a forward that follows a
+// syncing backward, so with accumulation only the first micro-batch's); the
+// gradients averaged over the ranks just before the optimizer step (so the
+// micro-batches of accumulation that do not step reduce nothing: DDP's
+// no_sync); and a stop request on any rank (Ctrl-C) agreed by all after
+// each step, so every rank stops at the same batch.
+import * as torch from '../../torch/index.js';
+import type { ProcessGroup } from '../../torch/distributed.js';
+import type { TrainContext } from '../context.js';
+import type { StepEnd, TrainHook } from '../hooks/hook.js';
+import { broadcastCoalesced } from './module_sync.js';
+import { GradientReducer, type ReduceStats } from './reducer.js';
+
+export interface DistributedTimes {
+  /** Allreduce time and bytes of each optimizer step so far. */
+  reduces: ReduceStats[];
+  bufferBroadcastSeconds: number;
+}
+
+export class DistributedHook implements TrainHook {
+  readonly name = 'distributed';
+  #reducer?: GradientReducer;
+  #buffers: torch.Tensor[] = [];
+  readonly times: DistributedTimes = { reduces: [], bufferBroadcastSeconds: 0 };
+
+  constructor(readonly group: ProcessGroup, readonly options: { broadcastBuffers?: boolean } = {}) {}
+
+  beforeTrain(ctx: TrainContext): void {
+    const model = ctx.model;
+    this.#buffers = model.namedBuffers().map(([, t]) => t);
+    broadcastCoalesced(this.group, [...model.parameters(), ...this.#buffers], 0);
+    this.#reducer = new GradientReducer(this.group, model.parameters());
+  }
+
+  beforeStep(ctx: TrainContext): void {
+    if (this.options.broadcastBuffers === false || ctx.pending !== 0 || !this.#buffers.length) return;
+    const t0 = performance.now();
+    broadcastCoalesced(this.group, this.#buffers, 0);
+    this.times.bufferBroadcastSeconds += (performance.now() - t0) / 1000;
+  }
+
+  beforeOptimizerStep(): void {
+    this.times.reduces.push(this.#reducer!.averageGradients());
+  }
+
+  /** A stop requested on one rank (Ctrl-C reaches each worker; a hook's requestStop may not) is taken by all. */
+  afterStep(ctx: TrainContext, step: StepEnd): void {
+    if (!step.optimizerStep) return; // the loop stops only after a step: agreeing then is enough
+    const flag = torch.tensor([ctx.stopRequested ? 1 : 0]);
+    try {
+      this.group.allreduceSum([flag]);
+      if (flag.item() > 0 && !ctx.stopRequested) ctx.requestStop();
+    } finally {
+      flag.dispose();
+    }
+  }
+}
