@@ -73,8 +73,9 @@ export class DataLoader {
 
   constructor(readonly dataset: Dataset, options: LoaderOptions) {
     this.options = {
-      shuffle: true, seed: 0, dropLast: false, maxSamples: 0, workers: 0, prefetch: 2, augment: FULL_AUGMENT, cache: false, allowTruncated: false, shard: { rank: 0, worldSize: 1 },
+      shuffle: true, seed: 0, dropLast: false, maxSamples: 0, workers: 0, prefetch: 2, augment: FULL_AUGMENT, cache: false, allowTruncated: false,
       ...options,
+      shard: options.shard ?? { rank: 0, worldSize: 1 }, // also when given as undefined
     };
     this.count = this.options.maxSamples > 0 ? Math.min(this.options.maxSamples, dataset.samples.length) : dataset.samples.length;
     if (this.options.imgSize % 32 !== 0) throw new Error(`imgSize ${this.options.imgSize} is not a multiple of 32`);

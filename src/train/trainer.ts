@@ -12,7 +12,7 @@ import {
 } from './hooks/index.js';
 
 import { ProcessGroup, type ProcessGroupOptions } from '../torch/distributed.js';
-import { DistributedHook } from './ddp/hook.js';
+import { DistributedHook, checkResumedWorldSize } from './ddp/hook.js';
 
 export { resolveTrainOptions, type TrainInput } from './setup.js';
 export type { IterationInfo } from './hooks/index.js';
@@ -75,6 +75,7 @@ export async function train(input: TrainInput, call: TrainHooks = {}): Promise<T
   }
   if (group) ctx.onClose(() => group.destroy());
   try {
+    if (!group && ctx.resume) checkResumedWorldSize(ctx.resume.info.extra, 1);
     const evaluation = new EvaluationHook();
     const hooks = new HookRunner([...builtInHooks(evaluation, !call.log, ctx.options.diagnostics === true, group), ...callOptionHooks(call), ...(call.hooks ?? [])]);
     const end = await runTraining(ctx, hooks);

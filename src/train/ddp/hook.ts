@@ -21,6 +21,12 @@ export interface DistributedTimes {
   bufferBroadcastSeconds: number;
 }
 
+/** A checkpoint's `extra` (its hooks' state) resumed by `worldSize` ranks: the same number as trained it, or an error. */
+export function checkResumedWorldSize(extra: Readonly<Record<string, unknown>>, worldSize: number): void {
+  const saved = Number(extra.worldSize ?? 1);
+  if (saved !== worldSize) throw new Error(`this checkpoint was trained by ${saved} rank${saved === 1 ? '' : 's'}; resume it with --nproc ${saved} (not ${worldSize})`);
+}
+
 export class DistributedHook implements TrainHook {
   readonly name = 'distributed';
   #reducer?: GradientReducer;
@@ -28,6 +34,15 @@ export class DistributedHook implements TrainHook {
   readonly times: DistributedTimes = { reduces: [], bufferBroadcastSeconds: 0 };
 
   constructor(readonly group: ProcessGroup, readonly options: { broadcastBuffers?: boolean } = {}) {}
+
+  /** A checkpoint records its world size: a mid-epoch position and the data each rank read are per rank. */
+  stateDict(): Record<string, unknown> {
+    return { worldSize: this.group.worldSize };
+  }
+
+  loadStateDict(state: Readonly<Record<string, unknown>>): void {
+    checkResumedWorldSize(state, this.group.worldSize);
+  }
 
   beforeTrain(ctx: TrainContext): void {
     const model = ctx.model;
