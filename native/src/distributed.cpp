@@ -164,6 +164,40 @@ Napi::Value Barrier(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// storeSet(group, key, value) and storeWait(group, key, timeoutMs): the
+// rendezvous store's keys, for a rank that must wait longer than a
+// collective may (the others while rank 0 evaluates). A store whose server
+// (rank 0) is gone fails the wait at once.
+Napi::Value StoreSet(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  GroupBox* box = groupOf(env, info[0]);
+  if (!info[1].IsString() || !info[2].IsString()) throwTypeError(env, "storeSet(group, key, value): expected strings");
+  std::string value = info[2].As<Napi::String>().Utf8Value();
+  try {
+    box->store->set(info[1].As<Napi::String>().Utf8Value(), std::vector<uint8_t>(value.begin(), value.end()));
+  } catch (const std::exception& e) {
+    throwError(env, where(box, "store set") + " failed: " + e.what());
+  }
+  return env.Undefined();
+}
+
+Napi::Value StoreWait(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  GroupBox* box = groupOf(env, info[0]);
+  if (!info[1].IsString()) throwTypeError(env, "storeWait(group, key, timeoutMs): expected a key");
+  int64_t timeoutMs = toInt64(env, info[2], "timeout");
+  std::string key = info[1].As<Napi::String>().Utf8Value();
+  try {
+    box->store->wait({key}, std::chrono::milliseconds(timeoutMs));
+    auto value = box->store->get(key);
+    return Napi::String::New(env, std::string(value.begin(), value.end()));
+  } catch (const c10::Error& e) {
+    throwError(env, where(box, "store wait") + " for '" + key + "' failed: " + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throwError(env, where(box, "store wait") + " for '" + key + "' failed: " + e.what());
+  }
+}
+
 Napi::Value GroupInfo(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   GroupBox* box = groupOf(env, info[0]);
@@ -194,6 +228,8 @@ void registerDistributed(Napi::Env env, Napi::Object exports) {
   YOLO_EXPORT(exports, "allgather", Allgather);
   YOLO_EXPORT(exports, "barrier", Barrier);
   YOLO_EXPORT(exports, "groupInfo", GroupInfo);
+  YOLO_EXPORT(exports, "storeSet", StoreSet);
+  YOLO_EXPORT(exports, "storeWait", StoreWait);
   YOLO_EXPORT(exports, "destroyProcessGroup", DestroyProcessGroup);
 }
 

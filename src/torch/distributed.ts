@@ -83,6 +83,16 @@ export class ProcessGroup {
     native.barrier(this.#h);
   }
 
+  /** Sets a key of the rendezvous store (for waits longer than a collective's timeout; see waitKey). */
+  setKey(key: string, value: string): void {
+    native.storeSet(this.#h, key, value);
+  }
+
+  /** Waits up to timeoutMs for `key` in the store and returns its value; fails at once when rank 0 (the store's server) is gone. */
+  waitKey(key: string, timeoutMs: number): string {
+    return native.storeWait(this.#h, key, timeoutMs);
+  }
+
   /** Closes the group's connections now. Idempotent. */
   destroy(): void {
     if (this.#handle === null) return;

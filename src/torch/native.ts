@@ -55,6 +55,8 @@ export interface NativeAddon {
   barrier(g: GroupHandle): void;
   groupInfo(g: GroupHandle): { rank: number; worldSize: number; backend: string };
   destroyProcessGroup(g: GroupHandle): void;
+  storeSet(g: GroupHandle, key: string, value: string): void;
+  storeWait(g: GroupHandle, key: string, timeoutMs: number): string;
 }
 
 function addonPath(): string {

@@ -51,15 +51,14 @@ export interface TrainResult {
  * else sees a loss; the schedule before the EMA; evaluation first at an
  * epoch's end (the others read its result); checkpoints after the best is
  * known; the Ctrl-C listener's yield last of the built-in per-step work.
+ * On ranks other than 0 of data-parallel training, only those that write nothing.
  */
 function builtInHooks(evaluation: EvaluationHook, progressLine: boolean, diagnostics: boolean, group?: ProcessGroup): TrainHook[] {
-  // the distributed hook last: its agreement on a stop follows the Ctrl-C listener's yield
-  const ddp = group ? [new DistributedHook(group)] : [];
-  if (group && group.rank !== 0) return [new FiniteLossHook(), new LrScheduleHook(), new EmaHook(), new InterruptHook(), ...ddp];
+  if (group && group.rank !== 0) return [new FiniteLossHook(), new LrScheduleHook(), new EmaHook(), new InterruptHook()];
   return [
     new FiniteLossHook(), new LrScheduleHook(), new EmaHook(), evaluation, new TensorBoardHook(), new ResultsHook(),
     ...(diagnostics ? [new DiagnosticsHook()] : []), // before the checkpoint: its state is saved with the epoch
-    new CheckpointHook(), new ProgressHook(progressLine), new DetectionImagesHook(), new InterruptHook(), ...ddp,
+    new CheckpointHook(), new ProgressHook(progressLine), new DetectionImagesHook(), new InterruptHook(),
   ];
 }
 
@@ -77,7 +76,9 @@ export async function train(input: TrainInput, call: TrainHooks = {}): Promise<T
   try {
     if (!group && ctx.resume) checkResumedWorldSize(ctx.resume.info.extra, 1);
     const evaluation = new EvaluationHook();
-    const hooks = new HookRunner([...builtInHooks(evaluation, !call.log, ctx.options.diagnostics === true, group), ...callOptionHooks(call), ...(call.hooks ?? [])]);
+    // the distributed hook after every other: its stop agreement follows the Ctrl-C listener's yield, its epoch end everything rank 0 does
+    const ddp = group ? [new DistributedHook(group)] : [];
+    const hooks = new HookRunner([...builtInHooks(evaluation, !call.log, ctx.options.diagnostics === true, group), ...callOptionHooks(call), ...(call.hooks ?? []), ...ddp]);
     const end = await runTraining(ctx, hooks);
     return {
       paths: ctx.paths, epochs: ctx.completedEpochs, iteration: ctx.iteration, losses: ctx.losses, evals: evaluation.evals, bestMap50: evaluation.bestMap50,

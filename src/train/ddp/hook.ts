@@ -6,14 +6,19 @@
 // syncing backward, so with accumulation only the first micro-batch's); the
 // gradients averaged over the ranks just before the optimizer step (so the
 // micro-batches of accumulation that do not step reduce nothing: DDP's
-// no_sync); and a stop request on any rank (Ctrl-C) agreed by all after
-// each step, so every rank stops at the same batch.
+// no_sync); a stop request on any rank (Ctrl-C) agreed by all after
+// each step, so every rank stops at the same batch; and at an epoch's end
+// the other ranks wait for rank 0's evaluation and checkpoints in the store,
+// not in a collective, so an evaluation may take longer than --dist-timeout.
 import * as torch from '../../torch/index.js';
 import type { ProcessGroup } from '../../torch/distributed.js';
 import type { TrainContext } from '../context.js';
-import type { StepEnd, TrainHook } from '../hooks/hook.js';
+import type { EpochEnd, StepEnd, TrainHook } from '../hooks/hook.js';
 import { broadcastCoalesced } from './module_sync.js';
 import { GradientReducer, type ReduceStats } from './reducer.js';
+
+/** How long the other ranks wait for rank 0's epoch end (evaluation, checkpoints) by default. */
+export const EPOCH_END_TIMEOUT_MS = 3 * 3600_000;
 
 export interface DistributedTimes {
   /** Allreduce time and bytes of each optimizer step so far. */
@@ -33,7 +38,7 @@ export class DistributedHook implements TrainHook {
   #buffers: torch.Tensor[] = [];
   readonly times: DistributedTimes = { reduces: [], bufferBroadcastSeconds: 0 };
 
-  constructor(readonly group: ProcessGroup, readonly options: { broadcastBuffers?: boolean } = {}) {}
+  constructor(readonly group: ProcessGroup, readonly options: { broadcastBuffers?: boolean; epochEndTimeoutMs?: number } = {}) {}
 
   /** A checkpoint records its world size: a mid-epoch position and the data each rank read are per rank. */
   stateDict(): Record<string, unknown> {
@@ -60,6 +65,13 @@ export class DistributedHook implements TrainHook {
 
   beforeOptimizerStep(): void {
     this.times.reduces.push(this.#reducer!.averageGradients());
+  }
+
+  /** Runs after every other hook's afterEpoch (this hook is the last): rank 0 has evaluated and saved. */
+  afterEpoch(_ctx: TrainContext, end: EpochEnd): void {
+    const key = `epoch-end-${end.epoch}`;
+    if (this.group.rank === 0) this.group.setKey(key, '1');
+    else this.group.waitKey(key, this.options.epochEndTimeoutMs ?? EPOCH_END_TIMEOUT_MS);
   }
 
   /** A stop requested on one rank (Ctrl-C reaches each worker; a hook's requestStop may not) is taken by all. */
