@@ -18,10 +18,14 @@
         "src/tensor_data.cpp",
         "src/autograd.cpp",
         "src/runtime.cpp",
-        "src/cpu_allocator.cpp"
+        "src/cpu_allocator.cpp",
+        "src/distributed.cpp"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      # USE_DISTRIBUTED and USE_C10D_GLOO: libtorch's CMake sets them for its own
+      # c10d headers (ProcessGroupGloo.hpp is empty without them); node-gyp does not.
+      # Gloo's headers come from Debian's libgloo-dev.
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "USE_DISTRIBUTED", "USE_C10D_GLOO"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++1y", "-std=gnu++14"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],

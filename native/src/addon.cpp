@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerTensorData(env, exports);
   registerAutograd(env, exports);
   registerRuntime(env, exports);
+  registerDistributed(env, exports);
   return exports;
 }
 

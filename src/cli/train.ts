@@ -10,6 +10,7 @@ import { shapesPreset } from '../train/presets.js';
 import { parseMultiScale } from '../train/multi_scale.js';
 import { ASSIGN_RULES, BBOX_LOSSES, LOSS_FORMS, OBJ_TARGETS } from '../yolo/index.js';
 import { formatHelp, parseArgs, UsageError, type Specs } from './args.js';
+import { exitWithLauncher, launchWorkers } from '../train/ddp/launch.js';
 
 type Shown = string | number | boolean | null | undefined;
 
@@ -80,6 +81,8 @@ const SPECS = {
   project: { type: 'string', help: `runs folder${def('project')}` },
   name: { type: 'string', help: `run name inside --project${def('name', { note: '; exp2, ... when taken' })}` },
   resume: { type: 'string', help: 'continue a run from its weights/last.safetensors, also after Ctrl-C mid-epoch (other options ignored except --epochs, --device)' },
+  nproc: { type: 'number', integer: true, min: 1, help: "data-parallel training in N local worker processes (PyTorch's DDP on Gloo; the cores split between them); under torchrun's environment (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) this process is one worker" },
+  'dist-timeout': { type: 'number', min: 1, default: 60, help: 'seconds a collective waits for the other ranks before the run fails naming the rank' },
 } satisfies Specs;
 
 const USAGE = 'usage: yolov3 train --cfg C --data D [options] | yolov3 train --resume RUN/weights/last.safetensors';
@@ -120,15 +123,24 @@ export async function runTrain(argv: string[]): Promise<number> {
     console.log(formatHelp(USAGE, SPECS));
     return 0;
   }
+  const timeoutMs = (args['dist-timeout'] ?? 60) * 1000;
+  const worker = torch.distributed.torchrunEnv();
+  if (args.nproc !== undefined && args.nproc > 1 && !worker) {
+    const rest = argv.filter((a, i) => !/^--nproc(=|$)/.test(a) && !(argv[i - 1] === '--nproc' && !a.startsWith('--')));
+    return launchWorkers({ nproc: args.nproc, script: process.argv[1], args: ['train', ...rest], timeoutMs });
+  }
+  if (worker) exitWithLauncher();
+  const call = worker ? { distributed: { ...worker, timeoutMs, rendezvousTimeoutMs: Math.max(timeoutMs, 120_000) } } : {};
   let r: TrainResult;
   if (args.resume) {
-    r = await train({ resume: args.resume, epochs: args.epochs, device: args.device });
+    r = await train({ resume: args.resume, epochs: args.epochs, device: args.device }, call);
   } else {
     const given = pick(args);
     if (!given.cfg || !given.data) throw new UsageError('yolov3 train: --cfg and --data are required (or --resume); see --help');
     const preset = args.preset === 'series' ? SERIES_PRESET : {};
-    r = await train({ ...preset, ...given, cfg: given.cfg, data: given.data });
+    r = await train({ ...preset, ...given, cfg: given.cfg, data: given.data }, call);
   }
+  if (worker && worker.rank !== 0) return r.interrupted ? 130 : 0;
   printSummary(r);
   if (torch.memory().tensors !== 0) console.error(`note: ${torch.memory().tensors} tensors still alive at exit`);
   return r.interrupted ? 130 : 0;

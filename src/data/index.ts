@@ -23,7 +23,7 @@ export { resize, resizeLongSide } from './transforms/resize.js';
 export type { Labeled } from './transforms/types.js';
 export { prepareSample, FULL_AUGMENT, DARKNET_AUGMENT, NO_AUGMENT, type AugmentConfig, type SampleSource } from './augment.js';
 export { collate, batchImageSize, labelRows, type Batch, type PreparedSample, type MultiScaleOptions } from './collate.js';
-export { DataLoader, type LoaderOptions } from './loader.js';
+export { DataLoader, shardOrder, type LoaderOptions, type Shard } from './loader.js';
 export { summarize, formatReport, problemLines, type CheckReport } from './check.js';
 export { writePreview, type PreviewOptions } from './preview.js';
 export { labelSizes, anchorFit, kmeansAnchors, evolveAnchors, fitAnchors, formatAnchors, anchorWarning, ANCHOR_T, type Anchor, type AnchorFit } from './anchors.js';

@@ -28,6 +28,29 @@ export interface LoaderOptions {
   /** Keep decoded images in RAM (per worker thread: memory grows with workers). */
   cache?: boolean;
   allowTruncated?: boolean;
+  /** Data-parallel training: this rank's share of every epoch, as torch's DistributedSampler (see shardOrder). */
+  shard?: Shard;
+}
+
+/** One rank of a data-parallel world. */
+export interface Shard {
+  rank: number;
+  worldSize: number;
+}
+
+/**
+ * torch.utils.data.DistributedSampler's split of an epoch's order: padded
+ * to a multiple of the world size with its own first indices (so every
+ * rank trains the same number of batches and no collective waits for a
+ * rank that has none), then every worldSize-th index from `rank`.
+ */
+export function shardOrder(order: readonly number[], shard: Shard): number[] {
+  const { rank, worldSize } = shard;
+  if (!(Number.isInteger(worldSize) && worldSize >= 1 && Number.isInteger(rank) && rank >= 0 && rank < worldSize)) throw new Error(`shard: rank ${rank} is not in a world of ${worldSize}`);
+  const total = Math.ceil(order.length / worldSize) * worldSize;
+  const padded = [...order];
+  while (padded.length < total) padded.push(...order.slice(0, total - padded.length));
+  return padded.filter((_, i) => i % worldSize === rank);
 }
 
 type Pending = { resolve: (s: PreparedSample) => void; reject: (e: Error) => void };
@@ -52,6 +75,7 @@ export class DataLoader {
     this.options = {
       shuffle: true, seed: 0, dropLast: false, maxSamples: 0, workers: 0, prefetch: 2, augment: FULL_AUGMENT, cache: false, allowTruncated: false,
       ...options,
+      shard: options.shard ?? { rank: 0, worldSize: 1 }, // also when given as undefined
     };
     this.count = this.options.maxSamples > 0 ? Math.min(this.options.maxSamples, dataset.samples.length) : dataset.samples.length;
     if (this.options.imgSize % 32 !== 0) throw new Error(`imgSize ${this.options.imgSize} is not a multiple of 32`);
@@ -71,17 +95,17 @@ export class DataLoader {
     } else this.local = new Preparer(samples, config);
   }
 
-  /** Batches per epoch. */
+  /** Batches per epoch (of this rank's shard). */
   get length(): number {
-    const n = this.count;
+    const n = Math.ceil(this.count / this.options.shard.worldSize);
     return this.options.dropLast ? Math.floor(n / this.options.batchSize) : Math.ceil(n / this.options.batchSize);
   }
 
-  /** Sample indices of an epoch, in order. */
+  /** Sample indices of an epoch, in order: a permutation seeded by (seed, epoch), then this rank's shard of it. */
   order(epoch: number): number[] {
     const idx = Array.from({ length: this.count }, (_, i) => i);
     if (this.options.shuffle) new Rng(mixSeed(this.options.seed, epoch, 0x5f1e)).shuffle(idx);
-    return idx;
+    return this.options.shard.worldSize > 1 ? shardOrder(idx, this.options.shard) : idx;
   }
 
   /**

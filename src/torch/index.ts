@@ -12,3 +12,4 @@ export { opSchema } from './ops.js';
 export * as F from './functional.js';
 export * as optim from './optim/index.js';
 export * as io from './io/index.js';
+export * as distributed from './distributed.js';

@@ -11,6 +11,8 @@ import { existsSync } from 'node:fs';
 export type Handle = { readonly __brand: 'TensorHandle' };
 /** An opaque handle to a native random generator. */
 export type GeneratorHandle = { readonly __brand: 'GeneratorHandle' };
+/** An opaque handle to a c10d process group (Gloo). */
+export type GroupHandle = { readonly __brand: 'GroupHandle' };
 
 export interface NativeAddon {
   dispose(h: Handle): void;
@@ -46,6 +48,15 @@ export interface NativeAddon {
   setGeneratorState(g: GeneratorHandle | null, state: Handle): void;
   cudaDeviceCount(): number;
   versions(): { torch: string; parallel: string };
+  initProcessGroup(addr: string, port: number, rank: number, worldSize: number, timeoutMs: number, rendezvousTimeoutMs?: number): GroupHandle;
+  broadcast(g: GroupHandle, tensors: Handle[], root: number): void;
+  allreduceSum(g: GroupHandle, tensors: Handle[]): void;
+  allgather(g: GroupHandle, tensor: Handle): Handle[];
+  barrier(g: GroupHandle): void;
+  groupInfo(g: GroupHandle): { rank: number; worldSize: number; backend: string };
+  destroyProcessGroup(g: GroupHandle): void;
+  storeSet(g: GroupHandle, key: string, value: string): void;
+  storeWait(g: GroupHandle, key: string, timeoutMs: number): string;
 }
 
 function addonPath(): string {

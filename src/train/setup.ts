@@ -21,6 +21,7 @@ import { freezeLayers, resolveFreeze } from './freeze.js';
 import { resolveDevice } from '../torch/resolve_device.js';
 import { newRunDir, runPaths } from './run_dir.js';
 import type { LossParts } from './tensorboard/index.js';
+import type { ProcessGroup } from '../torch/distributed.js';
 
 /** New options (`cfg` and `data` required, the rest defaulted), or a last/best checkpoint to continue. */
 export type TrainInput = (Partial<TrainOptions> & Pick<TrainOptions, 'cfg' | 'data'>) | { resume: string; epochs?: number; device?: string };
@@ -96,15 +97,28 @@ function resumePosition(ck: LoadedTrainingState, itersPerEpoch: number): StartPo
   };
 }
 
-/** Builds the run; on an error, frees what it made and rethrows. */
-export async function openTraining(input: TrainInput, log?: (line: string) => void): Promise<TrainContext> {
+/** The run folder: the resumed one, or a new one that rank 0 makes and every other rank of `group` is told. */
+function runFolder(input: TrainInput, o: TrainOptions, group?: ProcessGroup) {
+  if ('resume' in input) return runPaths(dirname(dirname(input.resume)));
+  if (!group) return newRunDir(o.project, o.name);
+  const made = group.rank === 0 ? newRunDir(o.project, o.name).dir : null;
+  return runPaths(group.allgatherObject(made)[0]!);
+}
+
+/**
+ * Builds the run; on an error, frees what it made and rethrows. With a
+ * process group (data-parallel training) every rank trains its shard of the
+ * data in rank 0's run folder, and only rank 0 writes and logs.
+ */
+export async function openTraining(input: TrainInput, log?: (line: string) => void, group?: ProcessGroup): Promise<TrainContext> {
   const startTime = Date.now();
   const { o, device, ck } = readInput(input);
-  const paths = 'resume' in input ? runPaths(dirname(dirname(input.resume))) : newRunDir(o.project, o.name);
-  const say = log ?? (o.verbose === false ? () => {} : (s: string) => console.log(s));
+  const paths = runFolder(input, o, group);
+  const writer = !group || group.rank === 0;
+  const say = log ?? (o.verbose === false || !writer ? () => {} : (s: string) => console.log(s));
   const cleanups = new Cleanups();
   try {
-    const data = await openRunData(o, cfgTrainingSettings(o, !!ck, say));
+    const data = await openRunData(o, cfgTrainingSettings(o, !!ck, say), group && { rank: group.rank, worldSize: group.worldSize });
     cleanups.add(() => data.trainLoader.close());
     cleanups.add(() => data.valLoader.close());
     if (!ck && data.train.problems.length) problemLines(data.train.problems).forEach((l, i) => say(i === 0 ? `${data.train.origin}: ${l}` : l)); // as data check: what was skipped and why
@@ -136,10 +150,11 @@ export async function openTraining(input: TrainInput, log?: (line: string) => vo
     if (ck) {
       const within = start.resumeBatch > 0 ? `, batch ${start.resumeBatch + 1}/${itersPerEpoch}` : '';
       say(`resuming ${paths.dir} at epoch ${start.epoch + 1}/${o.epochs}${within} (iteration ${start.iteration})`);
-    } else {
+    } else if (writer) {
       writeFileAtomic(join(paths.dir, 'options.json'), Buffer.from(JSON.stringify(o, null, 2) + '\n'));
     }
-    say(`training ${o.cfg} on ${data.train.origin} (${Math.min(data.train.samples.length, o.maxSamples || Infinity)} images, ${itersPerEpoch} batches of ${o.batchSize}${accumulate > 1 ? `, accumulating ${accumulate}` : ''}), evaluating on ${data.valOrigin}; run folder ${paths.dir}`);
+    const ranks = group ? ` on each of ${group.worldSize} ranks` : '';
+    say(`training ${o.cfg} on ${data.train.origin} (${Math.min(data.train.samples.length, o.maxSamples || Infinity)} images, ${itersPerEpoch} batches of ${o.batchSize}${ranks}${accumulate > 1 ? `, accumulating ${accumulate}` : ''}), evaluating on ${data.valOrigin}; run folder ${paths.dir}`);
     return ctx;
   } catch (e) {
     ck?.dispose();

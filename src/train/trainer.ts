@@ -11,6 +11,9 @@ import {
   TensorBoardHook, callOptionHooks, type CallOptionSwitches, type TrainHook,
 } from './hooks/index.js';
 
+import { ProcessGroup, type ProcessGroupOptions } from '../torch/distributed.js';
+import { DistributedHook, checkResumedWorldSize } from './ddp/hook.js';
+
 export { resolveTrainOptions, type TrainInput } from './setup.js';
 export type { IterationInfo } from './hooks/index.js';
 
@@ -20,6 +23,13 @@ export interface TrainHooks extends CallOptionSwitches {
   hooks?: TrainHook[];
   /** Log lines (default console.log; verbose false silences); given, it also turns the progress line off. */
   log?(line: string): void;
+  /**
+   * Data-parallel training (PyTorch's DistributedDataParallel, ddp/hook.ts):
+   * this process is one rank of the group; each rank trains its shard of the
+   * data, and only rank 0 writes checkpoints, TensorBoard, results.csv and
+   * the log, and evaluates.
+   */
+  distributed?: ProcessGroupOptions;
 }
 
 export interface TrainResult {
@@ -42,8 +52,10 @@ export interface TrainResult {
  * else sees a loss; the schedule before the EMA; evaluation first at an
  * epoch's end (the others read its result); checkpoints after the best is
  * known; the Ctrl-C listener's yield last of the built-in per-step work.
+ * On ranks other than 0 of data-parallel training, only those that write nothing.
  */
-function builtInHooks(evaluation: EvaluationHook, progressLine: boolean, diagnostics: boolean): TrainHook[] {
+function builtInHooks(evaluation: EvaluationHook, progressLine: boolean, diagnostics: boolean, group?: ProcessGroup): TrainHook[] {
+  if (group && group.rank !== 0) return [new FiniteLossHook(), new LrScheduleHook(), new EmaHook(), new InterruptHook()];
   return [
     new FreezeHook(), new FiniteLossHook(), new LrScheduleHook(), new EmaHook(), evaluation, new TensorBoardHook(), new ResultsHook(),
     ...(diagnostics ? [new DiagnosticsHook()] : []), // before the checkpoint: its state is saved with the epoch
@@ -53,10 +65,21 @@ function builtInHooks(evaluation: EvaluationHook, progressLine: boolean, diagnos
 
 /** Trains from scratch (or weights), or continues `resume` (a last/best checkpoint path). */
 export async function train(input: TrainInput, call: TrainHooks = {}): Promise<TrainResult> {
-  const ctx = await openTraining(input, call.log);
+  const group = call.distributed && ProcessGroup.init(call.distributed);
+  let ctx;
   try {
+    ctx = await openTraining(input, call.log, group);
+  } catch (e) {
+    group?.destroy();
+    throw e;
+  }
+  if (group) ctx.onClose(() => group.destroy());
+  try {
+    if (!group && ctx.resume) checkResumedWorldSize(ctx.resume.info.extra, 1);
     const evaluation = new EvaluationHook();
-    const hooks = new HookRunner([...builtInHooks(evaluation, !call.log, ctx.options.diagnostics === true), ...callOptionHooks(call), ...(call.hooks ?? [])]);
+    // the distributed hook after every other: its stop agreement follows the Ctrl-C listener's yield, its epoch end everything rank 0 does
+    const ddp = group ? [new DistributedHook(group)] : [];
+    const hooks = new HookRunner([...builtInHooks(evaluation, !call.log, ctx.options.diagnostics === true, group), ...callOptionHooks(call), ...(call.hooks ?? []), ...ddp]);
     const end = await runTraining(ctx, hooks);
     return {
       paths: ctx.paths, epochs: ctx.completedEpochs, iteration: ctx.iteration, losses: ctx.losses, evals: evaluation.evals, bestMap50: evaluation.bestMap50,

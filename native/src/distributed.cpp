@@ -1,0 +1,236 @@
+// Collective communication through PyTorch's own c10d: a TCPStore for the
+// rendezvous (as torch.distributed's env:// init), a ProcessGroupGloo on it,
+// and the blocking collectives a data-parallel trainer needs. Generic: it
+// moves tensors, it knows nothing of models. Every failure (a timeout, a
+// peer whose connection closed) becomes a JavaScript error that names this
+// rank, the world size and the collective.
+#include "common.h"
+
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <vector>
+
+namespace yolo_native {
+namespace {
+
+struct GroupBox {
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  int rank;
+  int world;
+};
+
+const napi_type_tag kGroupTag = {0x51c7a9e03d2b4f18ULL, 0x9a6e2c4b7d1f3e05ULL};
+
+GroupBox* groupOf(const Napi::Env& env, const Napi::Value& value) {
+  if (!value.IsExternal() || !value.As<Napi::External<GroupBox>>().CheckTypeTag(&kGroupTag))
+    throwTypeError(env, "expected a process group");
+  GroupBox* box = value.As<Napi::External<GroupBox>>().Data();
+  if (!box->group) throwError(env, "process group was already destroyed");
+  return box;
+}
+
+std::string where(const GroupBox* box, const char* collective) {
+  return "rank " + std::to_string(box->rank) + " of " + std::to_string(box->world) + ": " + collective;
+}
+
+// Runs one collective to completion; libtorch's and Gloo's errors get the rank and collective in front.
+template <typename Start>
+void runCollective(const Napi::Env& env, GroupBox* box, const char* collective, Start start) {
+  try {
+    c10::intrusive_ptr<c10d::Work> work = start();
+    work->wait();
+  } catch (const c10::Error& e) {
+    throwError(env, where(box, collective) + " failed: " + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throwError(env, where(box, collective) + " failed: " + e.what());
+  }
+}
+
+// Dense, contiguous CPU tensors only: Gloo reads and writes their memory in place.
+std::vector<at::Tensor> tensorList(const Napi::Env& env, const Napi::Value& value, const char* what) {
+  if (!value.IsArray()) throwTypeError(env, std::string(what) + ": expected an array of tensors");
+  auto array = value.As<Napi::Array>();
+  std::vector<at::Tensor> out;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    const at::Tensor& t = unwrapTensor(env, array.Get(i), what);
+    if (!t.is_contiguous()) throwError(env, std::string(what) + ": tensor " + std::to_string(i) + " is not contiguous");
+    out.push_back(t);
+  }
+  return out;
+}
+
+// initProcessGroup(addr, port, rank, world, timeoutMs, rendezvousTimeoutMs):
+// rank 0 serves the store; every rank connects, and the group's constructor
+// connects all pairs. The store waits up to rendezvousTimeoutMs (processes
+// start at different times); each collective up to timeoutMs.
+Napi::Value InitProcessGroup(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (!info[0].IsString()) throwTypeError(env, "initProcessGroup: expected the master address");
+  std::string addr = info[0].As<Napi::String>().Utf8Value();
+  int64_t port = toInt64(env, info[1], "port");
+  int64_t rank = toInt64(env, info[2], "rank");
+  int64_t world = toInt64(env, info[3], "world size");
+  int64_t timeoutMs = toInt64(env, info[4], "timeout");
+  if (port < 1 || port > 65535) throwError(env, "initProcessGroup: port out of range: " + std::to_string(port));
+  if (world < 1 || rank < 0 || rank >= world)
+    throwError(env, "initProcessGroup: rank " + std::to_string(rank) + " not in a world of " + std::to_string(world));
+  int64_t rendezvousMs = info.Length() > 5 && !info[5].IsUndefined() ? toInt64(env, info[5], "rendezvous timeout") : timeoutMs;
+  if (timeoutMs < 1 || rendezvousMs < 1) throwError(env, "initProcessGroup: timeouts must be positive");
+  auto timeout = std::chrono::milliseconds(timeoutMs);
+  auto box = std::make_unique<GroupBox>();
+  box->rank = static_cast<int>(rank);
+  box->world = static_cast<int>(world);
+  try {
+    c10d::TCPStoreOptions opts;
+    opts.port = static_cast<std::uint16_t>(port);
+    opts.isServer = rank == 0;
+    opts.numWorkers = static_cast<std::size_t>(world);
+    opts.waitWorkers = true;
+    opts.timeout = std::chrono::milliseconds(rendezvousMs);
+    auto tcp = c10::make_intrusive<c10d::TCPStore>(addr, opts);
+    // A prefix, as torch.distributed's default group, so other users of the store cannot clash.
+    box->store = c10::make_intrusive<c10d::PrefixStore>("default_pg", tcp);
+    auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+    // Gloo's device: GLOO_SOCKET_IFNAME as torch.distributed reads it, else the host's own address.
+    const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");
+    options->devices.push_back(ifname && *ifname ? c10d::ProcessGroupGloo::createDeviceForInterface(ifname)
+                                                 : c10d::ProcessGroupGloo::createDefaultDevice());
+    options->threads = 1;  // one collective at a time: the trainer's calls are sequential
+    box->group = c10::make_intrusive<c10d::ProcessGroupGloo>(box->store, box->rank, box->world, options);
+    tcp->setTimeout(timeout);  // from now on the store serves the collectives' timeout
+  } catch (const c10::Error& e) {
+    throwError(env, where(box.get(), "rendezvous") + " at " + addr + ":" + std::to_string(port) + " failed: " +
+                        e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throwError(env, where(box.get(), "rendezvous") + " at " + addr + ":" + std::to_string(port) + " failed: " + e.what());
+  }
+  auto external = Napi::External<GroupBox>::New(env, box.release(), [](Napi::Env, GroupBox* b) { delete b; });
+  external.TypeTag(&kGroupTag);
+  return external;
+}
+
+// broadcast(group, tensors, root): every tensor takes root's values, in place.
+Napi::Value Broadcast(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  GroupBox* box = groupOf(env, info[0]);
+  auto tensors = tensorList(env, info[1], "broadcast");
+  int64_t root = toInt64(env, info[2], "root");
+  for (auto& t : tensors) {
+    std::vector<at::Tensor> one{t};
+    c10d::BroadcastOptions opts;
+    opts.rootRank = root;
+    runCollective(env, box, "broadcast", [&] { return box->group->broadcast(one, opts); });
+  }
+  return env.Undefined();
+}
+
+// allreduceSum(group, tensors): each tensor becomes the sum over ranks, in place (Gloo has no average).
+Napi::Value AllreduceSum(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  GroupBox* box = groupOf(env, info[0]);
+  auto tensors = tensorList(env, info[1], "allreduce");
+  for (auto& t : tensors) {
+    std::vector<at::Tensor> one{t};
+    c10d::AllreduceOptions opts;
+    opts.reduceOp = c10d::ReduceOp::SUM;
+    runCollective(env, box, "allreduce", [&] { return box->group->allreduce(one, opts); });
+  }
+  return env.Undefined();
+}
+
+// allgather(group, tensor) -> one tensor per rank, rank order; every rank's tensor has the same shape.
+Napi::Value Allgather(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  GroupBox* box = groupOf(env, info[0]);
+  const at::Tensor& input = unwrapTensor(env, info[1], "allgather");
+  std::vector<at::Tensor> inputs{input.contiguous()};
+  std::vector<std::vector<at::Tensor>> outputs(1);
+  for (int r = 0; r < box->world; ++r) outputs[0].push_back(at::empty_like(inputs[0]));
+  runCollective(env, box, "allgather", [&] { return box->group->allgather(outputs, inputs); });
+  auto result = Napi::Array::New(env, outputs[0].size());
+  for (size_t r = 0; r < outputs[0].size(); ++r) result.Set(static_cast<uint32_t>(r), wrapTensor(env, outputs[0][r]));
+  return result;
+}
+
+Napi::Value Barrier(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  GroupBox* box = groupOf(env, info[0]);
+  runCollective(env, box, "barrier", [&] { return box->group->barrier(); });
+  return env.Undefined();
+}
+
+// storeSet(group, key, value) and storeWait(group, key, timeoutMs): the
+// rendezvous store's keys, for a rank that must wait longer than a
+// collective may (the others while rank 0 evaluates). A store whose server
+// (rank 0) is gone fails the wait at once.
+Napi::Value StoreSet(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  GroupBox* box = groupOf(env, info[0]);
+  if (!info[1].IsString() || !info[2].IsString()) throwTypeError(env, "storeSet(group, key, value): expected strings");
+  std::string value = info[2].As<Napi::String>().Utf8Value();
+  try {
+    box->store->set(info[1].As<Napi::String>().Utf8Value(), std::vector<uint8_t>(value.begin(), value.end()));
+  } catch (const std::exception& e) {
+    throwError(env, where(box, "store set") + " failed: " + e.what());
+  }
+  return env.Undefined();
+}
+
+Napi::Value StoreWait(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  GroupBox* box = groupOf(env, info[0]);
+  if (!info[1].IsString()) throwTypeError(env, "storeWait(group, key, timeoutMs): expected a key");
+  int64_t timeoutMs = toInt64(env, info[2], "timeout");
+  std::string key = info[1].As<Napi::String>().Utf8Value();
+  try {
+    box->store->wait({key}, std::chrono::milliseconds(timeoutMs));
+    auto value = box->store->get(key);
+    return Napi::String::New(env, std::string(value.begin(), value.end()));
+  } catch (const c10::Error& e) {
+    throwError(env, where(box, "store wait") + " for '" + key + "' failed: " + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throwError(env, where(box, "store wait") + " for '" + key + "' failed: " + e.what());
+  }
+}
+
+Napi::Value GroupInfo(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  GroupBox* box = groupOf(env, info[0]);
+  auto result = Napi::Object::New(env);
+  result.Set("rank", Napi::Number::New(env, box->rank));
+  result.Set("worldSize", Napi::Number::New(env, box->world));
+  result.Set("backend", Napi::String::New(env, "gloo"));
+  return result;
+}
+
+// destroyProcessGroup(group): closes the group's connections now (the External's finalizer is only a backstop).
+Napi::Value DestroyProcessGroup(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (!info[0].IsExternal() || !info[0].As<Napi::External<GroupBox>>().CheckTypeTag(&kGroupTag))
+    throwTypeError(env, "expected a process group");
+  GroupBox* box = info[0].As<Napi::External<GroupBox>>().Data();
+  box->group.reset();
+  box->store.reset();
+  return env.Undefined();
+}
+
+}  // namespace
+
+void registerDistributed(Napi::Env env, Napi::Object exports) {
+  YOLO_EXPORT(exports, "initProcessGroup", InitProcessGroup);
+  YOLO_EXPORT(exports, "broadcast", Broadcast);
+  YOLO_EXPORT(exports, "allreduceSum", AllreduceSum);
+  YOLO_EXPORT(exports, "allgather", Allgather);
+  YOLO_EXPORT(exports, "barrier", Barrier);
+  YOLO_EXPORT(exports, "groupInfo", GroupInfo);
+  YOLO_EXPORT(exports, "storeSet", StoreSet);
+  YOLO_EXPORT(exports, "storeWait", StoreWait);
+  YOLO_EXPORT(exports, "destroyProcessGroup", DestroyProcessGroup);
+}
+
+}  // namespace yolo_native

@@ -1,0 +1,46 @@
+// c10d collectives through the addon: two real processes over Gloo,
+// values checked by hand; a lost or silent peer is an error naming the
+// rank and the collective, within the timeout.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { runRanks } from '../support/ranks.js';
+
+const worker = fileURLToPath(new URL('./distributed_worker.js', import.meta.url));
+const lastJson = (text: string) => JSON.parse(text.trim().split('\n').at(-1)!);
+
+test('broadcast, allreduce (sum), allgather, allgatherObject and barrier between two ranks', async () => {
+  const ranks = await runRanks(worker, ['collectives'], 2);
+  for (const r of ranks) {
+    assert.equal(r.code, 0, r.stderr);
+    const out = lastJson(r.stdout);
+    assert.deepEqual(out.sum, [3, 30, 1]); // (1 + 2), (10 + 20), (0.5 + 0.5)
+    assert.deepEqual(out.ints, [1, 14]);
+    assert.deepEqual(out.bigMinMax, [3, 3]);
+    assert.deepEqual(out.root1, [[2, 3]]); // rank 1's [r * 2, r * 3]
+    assert.deepEqual(out.gathered, [[0, 0], [1, 1]]);
+    assert.deepEqual(out.objects, [{ rank: 0, text: 'é' }, { rank: 1, text: 'éé' }]);
+    assert.equal(out.leaked, 0);
+  }
+});
+
+test('a peer that exits turns the next collective into an error naming the rank and the collective', async () => {
+  const [r0, r1] = await runRanks(worker, ['lost-peer', '20000'], 2);
+  assert.equal(r1.code, 3);
+  const out = lastJson(r0.stdout);
+  assert.match(out.error, /^rank 0 of 2: allreduce failed: .+/);
+  assert.ok(out.seconds < 20, `detected after ${out.seconds} s`);
+});
+
+test('a peer that never joins the collective is an error at the timeout', async () => {
+  const [r0] = await runRanks(worker, ['silent-peer', '1500'], 2);
+  const out = lastJson(r0.stdout);
+  assert.match(out.error, /^rank 0 of 2: allreduce failed: .*[Tt]imed out/);
+  assert.ok(out.seconds >= 1.4 && out.seconds < 15, `failed after ${out.seconds} s`);
+});
+
+test('a rendezvous that no other rank joins fails at the timeout, naming the rank', async () => {
+  const [r0] = await runRanks(worker, ['collectives', '1500', '1500'], 1, { env: { WORLD_SIZE: '2' } });
+  assert.notEqual(r0.code, 0);
+  assert.match(r0.stderr, /rank 0 of 2: rendezvous at 127\.0\.0\.1:\d+ failed/);
+});

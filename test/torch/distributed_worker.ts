@@ -1,0 +1,50 @@
+// One rank of test/torch/distributed.test.ts: joins the group from the
+// torchrun environment, runs a scenario and prints one JSON line.
+import * as torch from '../../src/torch/index.js';
+
+const { ProcessGroup, torchrunEnv } = torch.distributed;
+const scenario = process.argv[2];
+const timeoutMs = Number(process.argv[3] ?? 10_000);
+const env = torchrunEnv()!;
+const start = torch.memory().tensors;
+const group = ProcessGroup.init({ ...env, timeoutMs, rendezvousTimeoutMs: Number(process.argv[4] ?? 30_000) });
+const r = group.rank;
+
+function collectives(): Record<string, unknown> {
+  const sum = torch.tensor([r + 1, 10 * (r + 1), 0.5]);
+  group.allreduceSum([sum]);
+  const ints = torch.tensor([r, 7], { dtype: 'int64' });
+  group.allreduceSum([ints]);
+  const big = torch.full([300_000], r + 1); // larger than one Gloo chunk
+  group.allreduceSum([big]);
+  const root1 = torch.tensor([[r * 2, r * 3]]);
+  group.broadcast([root1], 1);
+  const mine = torch.tensor([r, r * r]);
+  const gathered = group.allgather(mine);
+  const objects = group.allgatherObject({ rank: r, text: 'é'.repeat(r + 1) });
+  group.barrier();
+  const out = { sum: sum.tolist(), ints: ints.tolist(), bigMinMax: torch.tidy(() => [big.min().item(), big.max().item()]), root1: root1.tolist(), gathered: gathered.map((t) => t.tolist()), objects };
+  torch.dispose([sum, ints, big, root1, mine, ...gathered]);
+  return out;
+}
+
+if (scenario === 'collectives') {
+  const out = collectives();
+  group.destroy();
+  console.log(JSON.stringify({ ...out, leaked: torch.memory().tensors - start }));
+} else if (scenario === 'lost-peer' || scenario === 'silent-peer') {
+  group.barrier();
+  if (r === 1) {
+    if (scenario === 'lost-peer') process.exit(3); // dies without a word
+    await new Promise((resolve) => setTimeout(resolve, timeoutMs * 3)); // alive but never joins the collective
+    process.exit(0);
+  }
+  const t0 = Date.now();
+  try {
+    group.allreduceSum([torch.ones([4])]);
+    console.log(JSON.stringify({ error: null }));
+  } catch (e) {
+    console.log(JSON.stringify({ error: (e as Error).message, seconds: (Date.now() - t0) / 1000 }));
+  }
+  process.exit(0);
+}

@@ -1,0 +1,71 @@
+// One rank of our side of test/train/ddp/parity.test.ts: the training step
+// of bench/train_step.ts (forward in training mode → yoloLoss → backward →
+// Adam with the trainer's decay groups) with the DistributedHook's calls
+// where the trainer's loop makes them, on this rank's own batch. Writes
+// out/ours_rank<r>.npy: [steps, P] float32, every parameter after each step,
+// out/ours_grads<r>.npy: the averaged gradients of each step, and prints {stepSeconds, reduceSeconds, bytes} per step.
+import { join } from 'node:path';
+import * as torch from '../../../src/torch/index.js';
+import { Darknet, loadWeights } from '../../../src/darknet/index.js';
+import { BatchNorm2d } from '../../../src/nn/index.js';
+import { yoloLoss, yoloScales, type LossOptions } from '../../../src/yolo/index.js';
+import { makeOptimizer } from '../../../src/train/optimizer.js';
+import { DEFAULT_TRAIN } from '../../../src/train/options.js';
+import { DistributedHook } from '../../../src/train/ddp/hook.js';
+import type { TrainContext } from '../../../src/train/context.js';
+import type { StepEnd } from '../../../src/train/hooks/hook.js';
+
+interface Setup {
+  cfg: string;
+  weights: string;
+  ranks: { images: string; labels: string }[];
+  steps: number;
+  lr: number;
+  weightDecay: number;
+  threads: number;
+  loss: Required<Pick<LossOptions, 'bboxLoss' | 'objTarget' | 'assign'>>;
+  out: string;
+}
+
+const s = JSON.parse(process.argv[2]) as Setup;
+torch.setNumThreads(s.threads);
+const env = torch.distributed.torchrunEnv()!;
+const group = torch.distributed.ProcessGroup.init({ ...env, timeoutMs: 60_000 });
+const model = Darknet.fromFile(s.cfg);
+loadWeights(model, s.weights);
+for (const [, m] of model.namedModules()) if (m instanceof BatchNorm2d) (m as { momentum: number }).momentum = DEFAULT_TRAIN.bnMomentum;
+model.train();
+const images = torch.io.loadNpy(s.ranks[group.rank].images);
+const labels = torch.io.loadNpy(s.ranks[group.rank].labels);
+const scales = yoloScales(model.heads, model.strides(images.shape[3], images.shape[2]));
+const optimizer = makeOptimizer(model, { kind: 'adam', lr: s.lr, weightDecay: s.weightDecay });
+// the loop's view of the run, as much of it as the hook reads
+const ctx = { model, pending: 0, stopRequested: false } as unknown as TrainContext;
+const hook = new DistributedHook(group);
+hook.beforeTrain(ctx);
+const rows: Float32Array[] = [];
+const grads: Float32Array[] = [];
+const flatOf = (ts: torch.Tensor[]) => torch.tidy(() => torch.cat(ts.map((t) => t.detach().reshape([-1]))).dataSync() as Float32Array);
+const times: { stepSeconds: number; reduceSeconds: number; bytes: number }[] = [];
+for (let step = 0; step < s.steps; step++) {
+  const t0 = performance.now();
+  hook.beforeStep(ctx);
+  torch.tidy(() => yoloLoss(model.forwardHeads(images), labels, scales, s.loss).total.backward());
+  hook.beforeOptimizerStep();
+  grads.push(torch.tidy(() => flatOf(model.parameters().map((p) => p.grad!))));
+  torch.tidy(() => optimizer.step());
+  optimizer.zeroGrad();
+  hook.afterStep(ctx, { optimizerStep: true } as StepEnd);
+  const reduce = hook.times.reduces.at(-1)!;
+  times.push({ stepSeconds: (performance.now() - t0) / 1000, reduceSeconds: reduce.seconds, bytes: reduce.bytes });
+  rows.push(flatOf(model.parameters()));
+}
+const save = (name: string, list: Float32Array[]) => {
+  const flat = new Float32Array(list.length * list[0].length);
+  list.forEach((r, i) => flat.set(r, i * r.length));
+  torch.tidy(() => torch.io.saveNpy(join(s.out, name), torch.tensor(flat, { shape: [list.length, list[0].length] })));
+};
+save(`ours_rank${group.rank}.npy`, rows);
+save(`ours_grads${group.rank}.npy`, grads);
+group.destroy();
+console.log(JSON.stringify({ rank: group.rank, names: model.namedParameters().map(([n]) => n), times, buckets: hook.times.reduces[0].buckets }));
