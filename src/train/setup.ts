@@ -17,7 +17,7 @@ import { DEFAULT_TRAIN, lossOptionsOf, type TrainOptions } from './options.js';
 import { makeOptimizer } from './optimizer.js';
 import { openRunData } from './data.js';
 import { resolveDevice } from '../torch/resolve_device.js';
-import { newRunDir, runPaths } from './run_dir.js';
+import { lockRunDir, newRunDir, runPaths } from './run_dir.js';
 import type { LossParts } from './tensorboard/index.js';
 
 /** New options (`cfg` and `data` required, the rest defaulted), or a last/best checkpoint to continue. */
@@ -85,6 +85,8 @@ export async function openTraining(input: TrainInput, log?: (line: string) => vo
   const say = log ?? (o.verbose === false ? () => {} : (s: string) => console.log(s));
   const cleanups = new Cleanups();
   try {
+    const lock = lockRunDir(paths.dir); // before anything is written into the folder
+    cleanups.add(() => lock.release()); // the last cleanup to run
     const data = await openRunData(o);
     cleanups.add(() => data.trainLoader.close());
     cleanups.add(() => data.valLoader.close());
