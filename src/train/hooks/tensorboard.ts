@@ -12,8 +12,9 @@
 //   the resume trains again; the one epoch that can be missing, the
 //   checkpoint's own when the kill came between its save and that write,
 //   is kept in the checkpoint (extra.tensorboardEpoch) and written on
-//   resume if no earlier file holds it.
-import { EventWriter, TAGS, logEpoch, logIteration, type LossParts } from '../tensorboard/index.js';
+//   resume, each of its tags that no earlier file holds (a kill in the
+//   middle of those writes leaves some tags written, some not).
+import { EventWriter, epochScalars, logEpoch, logIteration, type LossParts } from '../tensorboard/index.js';
 import { eventFiles, readEvents } from '../tensorboard/read.js';
 import type { TrainContext } from '../context.js';
 import type { EpochEnd, StepEnd, TrainEnd, TrainHook } from './hook.js';
@@ -25,9 +26,11 @@ interface EpochScalars {
   map50?: number;
 }
 
-/** Whether a tfevents file in `dir` (other than `except`) holds the epoch scalars of `epoch`. */
-function epochLogged(dir: string, except: string, epoch: number): boolean {
-  return eventFiles(dir).some((f) => f !== except && readEvents(f).some((e) => e.step === epoch + 1 && e.scalars.some((s) => s.tag === TAGS.epoch.loss)));
+/** The epoch tags the tfevents files in `dir` (other than `except`) hold at `epoch`'s step. */
+function epochTagsLogged(dir: string, except: string, epoch: number): Set<string> {
+  const tags = new Set<string>();
+  for (const f of eventFiles(dir)) if (f !== except) for (const e of readEvents(f)) if (e.step === epoch + 1) for (const s of e.scalars) tags.add(s.tag);
+  return tags;
 }
 
 export class TensorBoardHook implements TrainHook {
@@ -52,7 +55,11 @@ export class TensorBoardHook implements TrainHook {
     ctx.onClose(() => writer.close());
     this.#writer = writer;
     const r = this.#resumed;
-    if (r && r.epoch === ctx.startEpoch - 1 && !epochLogged(ctx.paths.dir, writer.path, r.epoch)) this.#log(r);
+    if (r && r.epoch === ctx.startEpoch - 1) {
+      const logged = epochTagsLogged(ctx.paths.dir, writer.path, r.epoch);
+      for (const { tag, value } of epochScalars(r.losses, r.lr, r.map50)) if (!logged.has(tag)) writer.addScalar(tag, value, r.epoch + 1);
+      writer.flush();
+    }
   }
 
   beforeEpoch(): void {
