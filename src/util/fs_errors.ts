@@ -2,8 +2,8 @@
 // runs/exp/weights/last.safetensors: no space left on device (ENOSPC)"
 // instead of Node's "ENOSPC: no space left on device, write", which names
 // neither the file nor what was being done. The error's `code` is kept.
-import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const REASONS: Record<string, string> = {
   ENOSPC: 'no space left on device',
@@ -27,6 +27,18 @@ export function fileError(action: string, path: string, e: unknown): Error {
   return out;
 }
 
+/** mkdir -p one level at a time: Node's recursive mkdir reports ENOENT for a read-only parent, not EROFS. */
+function makeFolders(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeFolders(parent);
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // made meanwhile by another process
+  }
+}
+
 /**
  * Makes `dir` (and its parents) and checks that a file can be created in it,
  * so a command fails before its work, not at its first output (a read-only
@@ -35,7 +47,7 @@ export function fileError(action: string, path: string, e: unknown): Error {
  */
 export function ensureWritableDir(dir: string, what = dir): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
   } catch (e) {
     throw fileError('create the folder', what, e);
   }
