@@ -17,7 +17,7 @@ node "$root/scripts/setup.mjs" main
 for assign in ratio best-iou; do
   if [ -e "$out/$assign" ]; then echo "$out/$assign exists: pass a new OUT_DIR" >&2; exit 1; fi
   node "$root/dist/src/cli/main.js" train --cfg "$cfg" --data "$data" \
-    --epochs "$epochs" --batch-size 2 --img-size 416 --no-augment --max-samples 16 \
+    --epochs "$epochs" --batch-size 2 --img-size 416 --multi-scale off --no-augment --max-samples 16 \
     --eval-on-train --eval-interval 5 --bbox-loss iou --obj-target iou --assign "$assign" \
     --peak-lr 1e-3 --warmup-iters 100 --weight-decay 0 --save-images 4 \
     --project "$out" --name "$assign"

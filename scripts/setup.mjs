@@ -8,19 +8,20 @@
 //   node scripts/setup.mjs main   # what the detector needs
 //   node scripts/setup.mjs test   # plus the reference implementations the tests compare against
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUILT, ROOT as root, mtime, newestAddonSource } from './addon_files.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const profile = process.argv[2] ?? 'main';
 
 // fonts-dejavu-core: label text on drawn detections and plots (sharp renders SVG text with system fonts).
 const APT_MAIN = ['libtorch-dev', 'libopenblas0-pthread', 'fonts-dejavu-core'];
 // References used by tests and benchmarks: PyTorch, torchvision, OpenCV, C darknet,
-// the ONNX checker and shape inference (python3-onnx) for exported models, and
-// a real browser (chromium, driven by playwright-core) for the `yolov3 serve` page.
-const APT_TEST = [...APT_MAIN, 'python3-numpy', 'python3-torch', 'python3-torchvision', 'python3-opencv', 'darknet', 'python3-onnx', 'chromium'];
+// the ONNX checker and shape inference (python3-onnx) for exported models,
+// a real browser (chromium, driven by playwright-core) for the `yolov3 serve` page,
+// and ffmpeg (ffmpeg, ffprobe) for `detect` on videos and streams and its test clips
+// (without it `detect` on a video prints this apt line; images need no ffmpeg).
+const APT_TEST = [...APT_MAIN, 'python3-numpy', 'python3-torch', 'python3-torchvision', 'python3-opencv', 'darknet', 'python3-onnx', 'chromium', 'ffmpeg'];
 
 function log(msg) {
   process.stderr.write(`[setup] ${msg}\n`);
@@ -62,19 +63,6 @@ function ensureDebianPackages() {
   run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env });
 }
 
-function mtime(path) {
-  return existsSync(path) ? statSync(path).mtimeMs : 0;
-}
-
-function newestUnder(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestUnder(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 function ensureNodeModules() {
   const marker = join(root, 'node_modules', '.package-lock.json');
   if (existsSync(marker) && mtime(marker) >= mtime(join(root, 'package-lock.json'))) return;
@@ -83,9 +71,7 @@ function ensureNodeModules() {
 }
 
 function ensureAddon() {
-  const addon = join(root, 'native', 'build', 'Release', 'yolov3_native.node');
-  const sources = Math.max(newestUnder(join(root, 'native', 'src')), mtime(join(root, 'native', 'binding.gyp')));
-  if (existsSync(addon) && mtime(addon) >= sources) return;
+  if (existsSync(BUILT) && mtime(BUILT) >= newestAddonSource()) return;
   const args = [join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', '-C', 'native', '-j', 'max'];
   // node-gyp would download Node's headers; Debian's nodejs ships them.
   if (existsSync('/usr/include/node/node_api.h')) args.push('--nodedir=/usr');

@@ -11,3 +11,5 @@ export type { YoloOnnxMetadata } from './onnx/yolo_metadata.js';
 export { loadImage } from './detect/load_image.js';
 export { readNames } from './detect/names.js';
 export { saveDetectionsImage } from './detect/draw.js';
+// `yolov3 serve`: the browser page for an exported model (onnxruntime-web in the page).
+export { startServer, type ServeOptions, type RunningServer } from './serve/server.js';

@@ -23,8 +23,11 @@ test('package.json main and types name built files; the entry exports exactly th
     'evaluateVoc', 'exportOnnx', 'formatSummary', 'formatWarning', 'loadCheckpoint', 'loadCocoResults', 'loadImage', 'loadModelFile',
     'loadSample', 'loadWeights', 'loadWeightsBytes', 'openDataset', 'parseCfg', 'readCfg', 'readHeader', 'readNames',
     'saveCheckpoint', 'saveCocoResults', 'saveDetectionsImage', 'saveOnnx', 'saveWeights', 'shapesDataset', 'torch', 'train', 'weightsBytes',
+    'nn', 'xywhToXyxy', 'xyxyToXywh', 'convertBox', 'clipBox', 'boxArea', 'iou', 'iouMatrix', 'pairedIou',
+    'nms', 'batchedNms', 'softNms', 'nonMaxSuppression', 'nonMaxSuppressionPlain', 'vocApAllPoints', 'vocAp11Point',
+    'evaluateDetector', 'originalFrameBatches', 'startServer', 'renderShapes', 'SHAPE_NAMES', 'writePng',
   ].sort());
-  for (const name of ['Detector', 'Darknet', 'train', 'openDataset', 'evaluateCoco', 'loadWeights']) assert.equal(typeof api[name as keyof Api], 'function', name);
+  for (const name of ['Detector', 'Darknet', 'train', 'openDataset', 'evaluateCoco', 'loadWeights', 'nms', 'nonMaxSuppression', 'iouMatrix', 'evaluateDetector', 'startServer']) assert.equal(typeof api[name as keyof Api], 'function', name);
 });
 
 test('from the entry alone: a cfg becomes a model, .weights round-trip, a Detector finds a shape, COCO scores', async () => {

@@ -9,6 +9,7 @@ import { loadImage } from '../detect/load_image.js';
 import { saveDetectionsImage } from '../detect/draw.js';
 import { expandSource } from '../detect/sources.js';
 import { OnnxDetector } from '../detect/onnx_detector.js';
+import { videoSources } from '../detect/video_sources.js';
 import type { DetectOptions, DetectionResult } from '../detect/types.js';
 import type { RgbImage } from '../data/image.js';
 import { formatHelp, parseArgs, UsageError, type Parsed, type Specs } from './args.js';
@@ -18,7 +19,7 @@ const SPECS = {
   weights: { type: 'string', help: 'darknet .weights (random weights when absent)' },
   model: { type: 'string', help: 'an .onnx file written by `yolov3 export` instead of --cfg/--weights (onnxruntime, no libtorch)' },
   names: { type: 'string', help: ".names file, one class per line (default class0, class1, ...; with --model the model's own)" },
-  source: { type: 'string', help: 'an image, a folder of images, or a glob such as dir/*.jpg', required: true },
+  source: { type: 'string', help: 'an image, a folder of images, or a glob such as dir/*.jpg; or a video, a folder of videos, or anything ffmpeg opens (rtsp://..., /dev/video0)', required: true },
   'img-size': { type: 'number', integer: true, help: 'network input size, a multiple of 32 (default: the cfg size)' },
   // no defaults in the spec: with --model an unset value means the in-graph NMS's own
   conf: { type: 'number', help: 'confidence threshold (objectness x class probability) (default 0.25)' },
@@ -27,9 +28,9 @@ const SPECS = {
   resize: { type: 'string', choices: ['letterbox', 'stretch'], help: "keep aspect ratio with grey padding, or stretch (OpenCV blob style) (default letterbox; with --model the model's)" },
   'multi-label': { type: 'boolean', help: 'a box reports every class above the threshold, as darknet prints' },
   agnostic: { type: 'boolean', help: 'boxes of different classes suppress each other' },
-  batch: { type: 'number', integer: true, default: 1, help: 'images per forward pass' },
-  out: { type: 'string', help: 'save each image with boxes drawn into this folder' },
-  json: { type: 'string', help: 'write all results as JSON to this file' },
+  batch: { type: 'number', integer: true, default: 1, help: 'images (or video frames) per forward pass' },
+  out: { type: 'string', help: 'save each image with boxes drawn into this folder (a video: <folder>/<name>.mp4 at its frame rate, or this file if it ends in .mp4, .mkv, ...)' },
+  json: { type: 'string', help: 'write all results as JSON to this file (a video: one entry per frame, with its index and time)' },
   'save-raw': { type: 'string', help: 'write <stem>.input.npy and <stem>.head<k>.npy (raw heads) into this folder (not with --model)' },
   device: { type: 'string', default: 'cpu', help: "'cpu' or 'cuda' (not with --model)" },
 } satisfies Specs;
@@ -79,7 +80,11 @@ async function openDetector(args: DetectArgs): Promise<CliDetector> {
   return openTorchDetector(args);
 }
 
-function printResult(file: string, r: DetectionResult, ms: number): void {
+export function detectOptions(args: DetectArgs): DetectOptions {
+  return { conf: args.conf, iou: args.iou, maxDet: args['max-det'], resize: args.resize as DetectOptions['resize'], multiLabel: args['multi-label'], agnostic: args.agnostic };
+}
+
+export function printResult(file: string, r: DetectionResult, ms: number): void {
   console.log(`${file}: Predicted in ${ms.toFixed(1)} ms.`);
   for (const d of r.detections) {
     const { x1, y1, x2, y2 } = d.box;
@@ -94,13 +99,15 @@ export async function runDetect(argv: string[]): Promise<number> {
     return 0;
   }
   checkModelOptions(args);
+  const videos = videoSources(args.source!);
+  if (videos) return (await import('./detect_video.js')).runDetectVideo(args, videos, openDetector);
   const { files, single } = expandSource(args.source!);
   // before any work: a read-only or unwritable folder fails now, not after the model has run
   if (args.out) ensureWritableDir(args.out, `--out ${args.out}`);
   if (args['save-raw']) ensureWritableDir(args['save-raw'], `--save-raw ${args['save-raw']}`);
   if (args.json) ensureWritableDir(dirname(args.json), `the folder of --json ${args.json}`);
   const detector = await openDetector(args);
-  const options: DetectOptions = { conf: args.conf, iou: args.iou, maxDet: args['max-det'], resize: args.resize as DetectOptions['resize'], multiLabel: args['multi-label'], agnostic: args.agnostic };
+  const options = detectOptions(args);
   const all: (DetectionResult & { file: string })[] = [];
   let failed = 0;
   try {

@@ -7,6 +7,7 @@ import { train, type TrainResult } from '../train/trainer.js';
 import { DEFAULT_TRAIN, SERIES_PRESET, type TrainOptions } from '../train/options.js';
 import { LR_SCHEDULES } from '../train/lr_schedule.js';
 import { shapesPreset } from '../train/presets.js';
+import { parseMultiScale } from '../train/multi_scale.js';
 import { ASSIGN_RULES, BBOX_LOSSES, LOSS_FORMS, OBJ_TARGETS } from '../yolo/index.js';
 import { formatHelp, parseArgs, UsageError, type Specs } from './args.js';
 
@@ -64,6 +65,8 @@ const SPECS = {
   'ignore-thresh': { type: 'number', help: `darknet's ignore_thresh${def('ignoreThresh')}` },
   augment: { type: 'boolean', help: `augmentation${def('augment', { note: '; --no-augment turns it off' })}` },
   shuffle: { type: 'boolean', help: `shuffle the training images every epoch${def('shuffle', { note: '; --no-shuffle keeps file order, as the series' })}` },
+  'multi-scale': { type: 'string', bare: 'on', help: "each batch at a size drawn from MIN,MAX px (multiples of the model's stride); alone: ultralytics' 0.5x..1.5x --img-size; off: one size even when the cfg's [yolo] say random=1 (default: on for random=1, else off)" },
+  freeze: { type: 'number', integer: true, min: 0, help: "freeze layers 0..N-1 (not trained, BatchNorm statistics kept), as ultralytics' --freeze (default: up to the cfg's stopbackward=1 layer, else 0)" },
   'max-samples': { type: 'number', integer: true, help: 'train on the first n images only' },
   'max-val-samples': { type: 'number', integer: true, help: 'evaluate on the first n images only' },
   'eval-interval': { type: 'number', integer: true, help: `evaluate every n epochs${def('evalInterval')}` },
@@ -90,10 +93,20 @@ function pick(args: Record<string, unknown>): Partial<TrainOptions> {
     ['weight-decay', 'weightDecay'], ['clip-grad', 'clipGradNorm'], ['bn-momentum', 'bnMomentum'], ['ema', 'ema'], ['loss-form', 'lossForm'], ['wh-clamp', 'whClamp'], ['bbox-loss', 'bboxLoss'], ['obj-target', 'objTarget'], ['assign', 'assign'],
     ['ignore-thresh', 'ignoreThresh'], ['augment', 'augment'], ['max-samples', 'maxSamples'], ['max-val-samples', 'maxValSamples'], ['eval-interval', 'evalInterval'],
     ['eval-conf', 'evalConf'], ['eval-iou', 'evalIou'], ['save-images', 'saveImages'], ['save-period-iters', 'savePeriodIters'], ['diagnostics', 'diagnostics'], ['workers', 'workers'], ['seed', 'seed'], ['device', 'device'], ['project', 'project'], ['name', 'name'],
+    ['freeze', 'freeze'],
   ];
   const out: Record<string, unknown> = {};
   for (const [flag, key] of map) if (args[flag] !== undefined) out[key] = args[flag];
+  if (typeof args['multi-scale'] === 'string') out.multiScale = multiScaleArg(args['multi-scale']);
   return out as Partial<TrainOptions>;
+}
+
+function multiScaleArg(text: string): boolean | [number, number] {
+  try {
+    return parseMultiScale(text);
+  } catch (e) {
+    throw new UsageError(`yolov3 train: ${(e as Error).message}`);
+  }
 }
 
 export function printSummary(r: TrainResult): void {

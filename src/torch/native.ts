@@ -52,14 +52,19 @@ function addonPath(): string {
   if (process.env.YOLO_NATIVE_PATH) return process.env.YOLO_NATIVE_PATH;
   // dist/src/torch/native.js and src/torch/native.ts both sit three levels under the root.
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-  const candidates = [join(root, 'native', 'build', 'Release', 'yolov3_native.node'), join(root, '..', 'native', 'build', 'Release', 'yolov3_native.node')];
+  // A local node-gyp build first, then the prebuilt binary an installed package ships (scripts/addon_files.mjs).
+  const candidates = [
+    join(root, 'native', 'build', 'Release', 'yolov3_native.node'),
+    join(root, '..', 'native', 'build', 'Release', 'yolov3_native.node'),
+    join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'yolov3_native.node'),
+  ];
   return candidates.find((p) => existsSync(p)) ?? candidates[0];
 }
 
 function load(): NativeAddon {
   const path = addonPath();
   if (!existsSync(path)) {
-    throw new Error(`yolov3-ts: native addon not found at ${path}; run \`npm run build\` (it installs libtorch and builds the addon)`);
+    throw new Error(`yolov3-ts: native addon not found at ${path}; in a clone run \`npm run build\` (it installs libtorch and builds the addon), where installed as a dependency \`npm rebuild yolov3-ts\``);
   }
   const addon = createRequire(import.meta.url)(path) as NativeAddon;
   // libtorch starts with one thread on some machines; use every core unless told otherwise.

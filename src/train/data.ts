@@ -1,6 +1,6 @@
 // The run's datasets and loaders: training set, and the evaluation set (the
 // validation split, a given spec, or the training set itself).
-import { DataLoader, NO_AUGMENT, FULL_AUGMENT, openDataset, type Dataset } from '../data/index.js';
+import { DataLoader, NO_AUGMENT, FULL_AUGMENT, openDataset, type Dataset, type MultiScaleOptions } from '../data/index.js';
 import type { TrainOptions } from './options.js';
 
 export interface RunData {
@@ -28,14 +28,15 @@ async function openVal(o: TrainOptions, train: Dataset): Promise<{ ds: Dataset; 
   return { ds: train, origin: 'training set (no validation split)' };
 }
 
-export async function openRunData(o: TrainOptions): Promise<RunData> {
+/** The run's data; `multiScale` sizes the training batches (multi_scale.ts), evaluation stays at imgSize. */
+export async function openRunData(o: TrainOptions, multiScale?: MultiScaleOptions): Promise<RunData> {
   const size = o.shapesSize ?? o.imgSize;
   const train = await openDataset(o.data, { split: 'train', size, seed: o.seed });
   if (train.samples.length === 0) throw new Error(`${o.data}: no training images`);
   const { ds: val, origin } = await openVal(o, train);
   const trainLoader = new DataLoader(train, {
     batchSize: o.batchSize, imgSize: o.imgSize, shuffle: o.shuffle ?? true, seed: o.seed, augment: o.augment ? FULL_AUGMENT : NO_AUGMENT,
-    workers: o.workers, maxSamples: o.maxSamples,
+    workers: o.workers, maxSamples: o.maxSamples, multiScale,
   });
   const valMax = val === train ? o.maxSamples : o.maxValSamples;
   const valLoader = new DataLoader(val, { batchSize: o.batchSize, imgSize: o.imgSize, shuffle: false, seed: o.seed, augment: NO_AUGMENT, workers: o.workers, maxSamples: valMax });

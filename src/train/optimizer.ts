@@ -29,11 +29,13 @@ export function splitDecay(model: Module): { decay: torch.Tensor[]; noDecay: tor
   return { decay, noDecay };
 }
 
+/** The optimizer of the parameters that train: one with requires_grad false (a frozen layer, freeze.ts) is left out. */
 export function makeOptimizer(model: Module, spec: OptimizerSpec): TrainOptimizer {
   const { decay, noDecay } = spec.weightDecayOn === 'all' ? { decay: model.parameters(), noDecay: [] } : splitDecay(model);
+  const trains = (p: torch.Tensor) => p.requiresGrad;
   const groups = [
-    { params: decay, weightDecay: spec.weightDecay },
-    { params: noDecay, weightDecay: 0 },
+    { params: decay.filter(trains), weightDecay: spec.weightDecay },
+    { params: noDecay.filter(trains), weightDecay: 0 },
   ].filter((g) => g.params.length > 0);
   if (spec.kind === 'adam') return new torch.optim.Adam(groups, { lr: spec.lr }) as unknown as TrainOptimizer;
   const momentum = spec.momentum ?? 0.9;

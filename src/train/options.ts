@@ -81,6 +81,15 @@ export interface TrainOptions {
   savePeriodIters?: number;
   /** Print a progress line per epoch (default true). */
   verbose?: boolean;
+  /**
+   * Multi-scale training (multi_scale.ts): true for ultralytics' range
+   * (0.5x..1.5x imgSize), [min, max] in pixels, false for off; absent: on
+   * when the cfg's [yolo] sections say random=1 (darknet). A run saves what
+   * it resolved to.
+   */
+  multiScale?: boolean | [number, number];
+  /** Layers 0..freeze-1 frozen (freeze.ts); absent: up to the cfg's last stopbackward=1 layer (darknet), else none. */
+  freeze?: number;
 }
 
 /**
@@ -160,6 +169,7 @@ export const SERIES_PRESET: Partial<TrainOptions> = {
   bboxLoss: 'iou',
   objTarget: 'iou',
   assign: 'ratio',
+  multiScale: false, // the series trains at 416 only (the stock cfgs' random=1 would turn it on)
 };
 
 /**

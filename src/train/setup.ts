@@ -5,8 +5,8 @@
 // Hooks add the rest in beforeTrain (schedule, EMA, writers).
 import { dirname, join } from 'node:path';
 import * as torch from '../torch/index.js';
-import { Darknet, loadWeights, type WeightsOptions } from '../darknet/index.js';
-import { problemLines } from '../data/index.js';
+import { Darknet, loadWeights, readCfg, type WeightsOptions } from '../darknet/index.js';
+import { problemLines, type MultiScaleOptions } from '../data/index.js';
 import { fitHeadsToData, loadFittingWeights } from './adapt_classes.js';
 import { anchorWarning } from '../data/anchors.js';
 import { BatchNorm2d } from '../nn/index.js';
@@ -16,6 +16,8 @@ import { readTrainingState, restoreTrainingState, type LoadedTrainingState } fro
 import { DEFAULT_TRAIN, lossOptionsOf, type TrainOptions } from './options.js';
 import { makeOptimizer } from './optimizer.js';
 import { openRunData } from './data.js';
+import { resolveMultiScale } from './multi_scale.js';
+import { freezeLayers, resolveFreeze } from './freeze.js';
 import { resolveDevice } from '../torch/resolve_device.js';
 import { lockRunDir, newRunDir, runPaths } from './run_dir.js';
 import type { LossParts } from './tensorboard/index.js';
@@ -61,6 +63,23 @@ function readInput(input: TrainInput): { o: TrainOptions; device: torch.Device; 
   }
 }
 
+/**
+ * What the cfg says about training, resolved into `o` so options.json
+ * records it: multi-scale (random=1) and frozen layers (stopbackward=1),
+ * each unless the option is given. Returns the loader's multi-scale.
+ */
+function cfgTrainingSettings(o: TrainOptions, resumed: boolean, say: (line: string) => void): MultiScaleOptions | undefined {
+  if (resumed) {
+    o.multiScale ??= false; // runs saved before these options trained with neither
+    o.freeze ??= 0;
+  }
+  const cfg = readCfg(o.cfg);
+  const ms = resolveMultiScale(o, cfg, say);
+  o.multiScale = ms.option;
+  o.freeze = resolveFreeze(o, cfg, say);
+  return ms.loader;
+}
+
 /** Where the resumed checkpoint left off; checks that its mid-epoch position fits this data. */
 function resumePosition(ck: LoadedTrainingState, itersPerEpoch: number): StartPosition {
   const { info } = ck;
@@ -87,7 +106,7 @@ export async function openTraining(input: TrainInput, log?: (line: string) => vo
   try {
     const lock = lockRunDir(paths.dir); // before anything is written into the folder
     cleanups.add(() => lock.release()); // the last cleanup to run
-    const data = await openRunData(o);
+    const data = await openRunData(o, cfgTrainingSettings(o, !!ck, say));
     cleanups.add(() => data.trainLoader.close());
     cleanups.add(() => data.valLoader.close());
     if (!ck && data.train.problems.length) problemLines(data.train.problems).forEach((l, i) => say(i === 0 ? `${data.train.origin}: ${l}` : l)); // as data check: what was skipped and why
@@ -108,6 +127,7 @@ export async function openTraining(input: TrainInput, log?: (line: string) => vo
     if (anchorNote) say(anchorNote);
     const accumulate = Math.max(1, Math.round((o.nominalBatchSize ?? o.batchSize) / o.batchSize));
     const itersPerEpoch = data.trainLoader.length;
+    freezeLayers(model, o.freeze ?? 0, say); // after .to(device), which makes new tensors; before the optimizer, which leaves them out
     // the LR schedule hook sets the rate before every step
     const optimizer = makeOptimizer(model, { kind: o.optimizer, lr: o.lr0, weightDecay: o.weightDecay, weightDecayOn: o.weightDecayOn, momentum: o.momentum, nesterov: o.nesterov });
     cleanups.add(() => optimizer.disposeState());

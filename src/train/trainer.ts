@@ -7,7 +7,7 @@ import { openTraining, type TrainInput } from './setup.js';
 import { runTraining } from './loop.js';
 import type { RunPaths } from './run_dir.js';
 import {
-  CheckpointHook, DetectionImagesHook, DiagnosticsHook, EmaHook, EvaluationHook, FiniteLossHook, HookRunner, InterruptHook, LrScheduleHook, ProgressHook, ResultsHook,
+  CheckpointHook, DetectionImagesHook, DiagnosticsHook, EmaHook, EvaluationHook, FiniteLossHook, FreezeHook, HookRunner, InterruptHook, LrScheduleHook, ProgressHook, ResultsHook,
   TensorBoardHook, callOptionHooks, type CallOptionSwitches, type TrainHook,
 } from './hooks/index.js';
 
@@ -37,14 +37,15 @@ export interface TrainResult {
 }
 
 /**
- * The built-in hooks, in the order they run: the guard before anything
+ * The built-in hooks, in the order they run: frozen layers' BatchNorm set
+ * to eval before each step's forward; the guard before anything
  * else sees a loss; the schedule before the EMA; evaluation first at an
  * epoch's end (the others read its result); checkpoints after the best is
  * known; the Ctrl-C listener's yield last of the built-in per-step work.
  */
 function builtInHooks(evaluation: EvaluationHook, progressLine: boolean, diagnostics: boolean): TrainHook[] {
   return [
-    new FiniteLossHook(), new LrScheduleHook(), new EmaHook(), evaluation, new TensorBoardHook(), new ResultsHook(),
+    new FreezeHook(), new FiniteLossHook(), new LrScheduleHook(), new EmaHook(), evaluation, new TensorBoardHook(), new ResultsHook(),
     ...(diagnostics ? [new DiagnosticsHook()] : []), // before the checkpoint: its state is saved with the epoch
     new CheckpointHook(), new ProgressHook(progressLine), new DetectionImagesHook(), new InterruptHook(),
   ];

@@ -55,3 +55,23 @@ test('yolov3 train: usage errors and help', () => {
   assert.match(main.stdout, /With no command, runs 'shapes'/);
   assert.match(run(['shapes', '--help']).stdout, /the default command/);
 });
+
+test('yolov3 train --multi-scale and --freeze: read, said, recorded in options.json; their usage errors', (t) => {
+  const project = mkdtempSync(join(tmpdir(), 'yolo-cli-train-options-'));
+  t.after(() => rmSync(project, { recursive: true, force: true }));
+  const r = run(['train', '--cfg', CFG, '--data', 'shapes:4', '--img-size', '64', '--batch-size', '2', '--epochs', '1', '--no-augment', '--max-val-samples', '2', '--multi-scale', '--freeze', '2', '--project', project, '--name', 'run']);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /^multi-scale training: each batch at 32\.\.96 px \(multiples of 32\), a new size every batch$/m);
+  assert.match(r.stdout, /^freezing layers 0\.\.1: 3 parameter tensors/m);
+  const o = JSON.parse(readFileSync(join(project, 'run', 'options.json'), 'utf8'));
+  assert.deepEqual([o.multiScale, o.freeze], [true, 2]);
+  const range = run(['train', '--cfg', CFG, '--data', 'shapes:4', '--multi-scale', '96,32']);
+  assert.equal(range.status, 2);
+  assert.match(range.stderr, /^yolov3 train: --multi-scale expects on, off or MIN,MAX in pixels with MIN <= MAX, got '96,32'$/m);
+  const freeze = run(['train', '--cfg', CFG, '--data', 'shapes:4', '--freeze', '-1']);
+  assert.equal(freeze.status, 2);
+  assert.match(freeze.stderr, /^yolov3 train: --freeze expects an integer >= 0, got '-1'$/m);
+  const help = run(['train', '--help']).stdout;
+  assert.match(help, /^ {2}--multi-scale \[X\] +each batch at a size drawn from MIN,MAX px/m);
+  assert.match(help, /^ {2}--freeze N +freeze layers 0\.\.N-1/m);
+});

@@ -24,4 +24,9 @@ test('each run is a yolov3 train command line with its three variants', () => {
   assert.deepEqual([flag('--warmup-iters'), flag('--lr-counter'), flag('--project'), flag('--name')], ['160', 'series', 'out', 'mse-iou-ratio']);
   assert.deepEqual(selectRuns(['iou-iou-best-iou', 'iou-iou-ratio']).map((r) => r.name), ['iou-iou-ratio', 'iou-iou-best-iou']);
   assert.throws(() => selectRuns(['nope']), /unknown run\(s\) nope; the runs are iou-iou-ratio/);
+  // the fix runs without the series' clamp; the study's other runs keep it
+  const clampOff = (name: string) => trainArgs({ cfg: 'c.cfg', data: 'd.yaml', images: 16, epochs: 300, imgSize: 416, batchSize: 4 }, selectRuns([name])[0], 'out').includes('--no-wh-clamp');
+  assert.deepEqual(SERIES_RUNS.map((r) => clampOff(r.name)), [false, false, false, false, true]);
+  assert.equal(clampOff('iou-iou-pred-iou-unclamped'), true);
+  assert.equal(clampOff('iou-iou-best-iou-clamped'), false);
 });

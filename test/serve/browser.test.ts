@@ -6,46 +6,13 @@
 // classes, boxes within 1 px, scores within 1e-3. A screenshot of the page
 // with its boxes is saved (YOLO_SCREENSHOT=path for the shapes page; else
 // a temporary folder) and its path printed.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import type { Detection } from '../../src/detect/index.js';
-import { sharedPath, skipOrFail } from '../support/references.js';
+import { sharedPath } from '../support/references.js';
 import { assertSameDetections, fmtWorst } from '../detect/onnx_support.js';
+import { browserOrSkip, launch, pageDetections } from './browser_page.js';
 import { SHAPES, busyTinyWeights, copyInto, detectJson, ok, serve, shapesFiles, tmp, yolov3 } from './deploy_files.js';
-
-/** Debian's chromium (YOLO_CHROMIUM to use another build). */
-const CHROMIUM = process.env.YOLO_CHROMIUM ?? '/usr/bin/chromium';
-
-function browserOrSkip(t: TestContext): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  return skipOrFail(t, `${CHROMIUM} not found (apt-get install -y chromium)`);
-}
-
-/** Opens /?image=/files/NAME on the page; its detections once document.title is 'done', and its latency. */
-async function pageDetections(browser: Browser, url: string, name: string, screenshot?: string): Promise<{ detections: Detection[]; ms: number }> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  try {
-    await page.goto(`${url}?image=/files/${name}`);
-    await page.waitForFunction(() => document.title === 'done' || document.title.startsWith('error'), null, { timeout: 240_000 });
-    const title = await page.title();
-    assert.equal(title, 'done', `${name}: the page says ${title} ${errors.join('; ')}`);
-    if (screenshot) await page.screenshot({ path: screenshot });
-    const detections = JSON.parse((await page.textContent('#detections')) ?? '') as Detection[];
-    const ms = Number(await page.evaluate(() => document.body.dataset.latencyMs));
-    return { detections, ms };
-  } finally {
-    await page.close();
-  }
-}
-
-async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'], headless: true });
-}
 
 test('the browser page equals yolov3 detect: yolov3-tiny (raised biases, in-graph NMS) on dog.jpg, the trained fixture on Shapes', { timeout: 900_000 }, async (t) => {
   if (!browserOrSkip(t)) return;

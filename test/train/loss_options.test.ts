@@ -7,11 +7,12 @@ import { resolveTrainOptions } from '../../src/train/trainer.js';
 
 const BASE = { ...DEFAULT_TRAIN, cfg: 'x.cfg', data: 'shapes:4' } as TrainOptions;
 
-test('lossOptionsOf passes lossForm, assign, bboxLoss, objTarget and ignoreThresh through; the default form is mean', () => {
+test('lossOptionsOf passes lossForm, whClamp, assign, bboxLoss, objTarget and ignoreThresh through; the default form is mean', () => {
   assert.equal(DEFAULT_TRAIN.lossForm, 'mean');
-  assert.deepEqual(lossOptionsOf({ ...BASE, lossForm: 'series', assign: 'pred-iou', bboxLoss: 'iou', objTarget: '1', ignoreThresh: null }), {
-    lossForm: 'series', assign: 'pred-iou', bboxLoss: 'iou', objTarget: '1', ignoreThresh: null,
+  assert.deepEqual(lossOptionsOf({ ...BASE, lossForm: 'series', whClamp: false, assign: 'pred-iou', bboxLoss: 'iou', objTarget: '1', ignoreThresh: null }), {
+    lossForm: 'series', whClamp: false, assign: 'pred-iou', bboxLoss: 'iou', objTarget: '1', ignoreThresh: null,
   });
+  assert.equal(lossOptionsOf({ ...BASE, lossForm: 'series', bboxLoss: 'iou' }).whClamp, undefined); // the loss's default: on with 'series'
   // an older checkpoint's options have no lossForm: the loss's default applies
   const { lossForm: _, ...old } = BASE;
   assert.equal(lossOptionsOf(old as TrainOptions).lossForm, undefined);

@@ -196,5 +196,25 @@ test("lossForm 'series' rejects what the series does not have: 'giou'/'ciou' and
     }
     assert.throws(() => yoloLoss(heads, labels, scales, { lossForm: 'series', bboxLoss: 'iou', ignoreThresh: 0.7 }), /no ignoreThresh/);
     assert.throws(() => yoloLoss(heads, labels, scales, { lossForm: 'sum' as never }), /lossForm must be one of 'mean', 'series'/);
+    assert.throws(() => yoloLoss(heads, labels, scales, { lossForm: 'mean', whClamp: true }), /'mean' does not clamp/);
+    assert.throws(() => yoloLoss(heads, labels, scales, { lossForm: 'series', bboxLoss: 'iou', whClamp: 'no' as never }), /whClamp must be a boolean/);
+  });
+});
+
+test("whClamp: on by default with lossForm 'series' (a box beyond the grid gets no size gradient), off with --no-wh-clamp", () => {
+  torch.tidy(() => {
+    // one 1×1 head, anchor = the whole grid, tw = th = 1: w = h = e > max(W, H) = 1, past the clamp
+    const scales: YoloScale[] = [{ anchors: [[32, 32]], stride: 32 }];
+    const labels = torch.tensor([[0, 0.5, 0.5, 0.5, 0.5, 0]], { dtype: 'float64' });
+    const sizeGrad = (whClamp?: boolean): number[] => {
+      const head = torch.tensor([0, 0, 1, 1, 0, 0], { dtype: 'float64' }).reshape([1, 1, 1, 1, 6]).requiresGrad_();
+      yoloLoss([head], labels, scales, { lossForm: 'series', bboxLoss: 'iou', objTarget: '1', whClamp }).box.backward();
+      return head.grad!.toArray().slice(2, 4);
+    };
+    assert.deepEqual(sizeGrad(), [0, 0]);
+    assert.deepEqual(sizeGrad(true), [0, 0]);
+    // unclamped: box 1 − IoU with IoU = (0.5·0.5) / (e·e) and d/dtw of w = e·exp(tw)... hand: d(1 − 0.25/(w·h))/dtw = 0.25/(w·h) = 0.25/e² (w = e^tw)
+    const g = sizeGrad(false);
+    for (const v of g) assert.ok(Math.abs(v - 0.25 / Math.E ** 2) < 1e-12, `d box / d tw = ${v}, want 0.25/e² = ${0.25 / Math.E ** 2}`);
   });
 });

@@ -2,6 +2,7 @@
 export type { TrainHook, LossEvent, StepEnd, EpochEnd, TrainEnd } from './hook.js';
 export { HookRunner, TRAINER_STATE_KEYS } from './runner.js';
 export { FiniteLossHook } from './finite_guard.js';
+export { FreezeHook } from './freeze.js';
 export { LrScheduleHook } from './lr_schedule.js';
 export { EmaHook, evaluationModel } from './ema.js';
 export { EvaluationHook } from './evaluation.js';
