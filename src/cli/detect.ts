@@ -2,9 +2,9 @@
 // one (--model model.onnx, in onnxruntime; libtorch is then never loaded) on
 // images; prints darknet-style lines, and optionally saves drawn images,
 // JSON and (libtorch only) raw head outputs.
-import { mkdirSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic_write.js';
+import { ensureWritableDir } from '../util/fs_errors.js';
 import { loadImage } from '../detect/load_image.js';
 import { saveDetectionsImage } from '../detect/draw.js';
 import { expandSource } from '../detect/sources.js';
@@ -102,9 +102,12 @@ export async function runDetect(argv: string[]): Promise<number> {
   const videos = videoSources(args.source!);
   if (videos) return (await import('./detect_video.js')).runDetectVideo(args, videos, openDetector);
   const { files, single } = expandSource(args.source!);
+  // before any work: a read-only or unwritable folder fails now, not after the model has run
+  if (args.out) ensureWritableDir(args.out, `--out ${args.out}`);
+  if (args['save-raw']) ensureWritableDir(args['save-raw'], `--save-raw ${args['save-raw']}`);
+  if (args.json) ensureWritableDir(dirname(args.json), `the folder of --json ${args.json}`);
   const detector = await openDetector(args);
   const options = detectOptions(args);
-  for (const dir of [args.out, args['save-raw']]) if (dir) mkdirSync(dir, { recursive: true });
   const all: (DetectionResult & { file: string })[] = [];
   let failed = 0;
   try {

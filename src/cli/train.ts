@@ -74,6 +74,7 @@ const SPECS = {
   'eval-conf': { type: 'number', help: `NMS confidence threshold for evaluation${def('evalConf')}` },
   'eval-iou': { type: 'number', help: `NMS IoU threshold for evaluation${def('evalIou')}` },
   diagnostics: { type: 'boolean', help: "write diagnostics.csv per epoch: the series' in-training mAP, how the assignment changes, objectness at assigned cells and elsewhere" },
+  'save-period-iters': { type: 'number', integer: true, help: `also save last every n iterations inside an epoch, so a crash loses at most n${def('savePeriodIters', { zeroIsOff: true })}` },
   'save-images': { type: 'number', integer: true, help: 'save this many evaluation images with detections drawn at the end' },
   workers: { type: 'number', integer: true, help: `data loader threads${def('workers', { note: ': in process' })}` },
   seed: { type: 'number', integer: true, help: `random seed${def('seed')}` },
@@ -94,7 +95,7 @@ function pick(args: Record<string, unknown>): Partial<TrainOptions> {
     ['momentum', 'momentum'], ['nesterov', 'nesterov'], ['lr0', 'lr0'], ['peak-lr', 'peakLr'], ['warmup-iters', 'warmupIters'], ['schedule', 'schedule'], ['lr-power', 'lrPower'], ['lr-counter', 'lrCounter'], ['weight-decay-on', 'weightDecayOn'], ['shuffle', 'shuffle'],
     ['weight-decay', 'weightDecay'], ['clip-grad', 'clipGradNorm'], ['bn-momentum', 'bnMomentum'], ['ema', 'ema'], ['loss-form', 'lossForm'], ['wh-clamp', 'whClamp'], ['bbox-loss', 'bboxLoss'], ['obj-target', 'objTarget'], ['assign', 'assign'],
     ['ignore-thresh', 'ignoreThresh'], ['augment', 'augment'], ['max-samples', 'maxSamples'], ['max-val-samples', 'maxValSamples'], ['eval-interval', 'evalInterval'],
-    ['eval-conf', 'evalConf'], ['eval-iou', 'evalIou'], ['save-images', 'saveImages'], ['diagnostics', 'diagnostics'], ['workers', 'workers'], ['seed', 'seed'], ['device', 'device'], ['project', 'project'], ['name', 'name'],
+    ['eval-conf', 'evalConf'], ['eval-iou', 'evalIou'], ['save-images', 'saveImages'], ['save-period-iters', 'savePeriodIters'], ['diagnostics', 'diagnostics'], ['workers', 'workers'], ['seed', 'seed'], ['device', 'device'], ['project', 'project'], ['name', 'name'],
     ['freeze', 'freeze'],
   ];
   const out: Record<string, unknown> = {};

@@ -77,6 +77,8 @@ export interface TrainOptions {
   device?: string;
   /** Write diagnostics.csv: the series' in-training mAP and the assignment's behaviour per epoch (hooks/diagnostics.ts). */
   diagnostics?: boolean;
+  /** Save `last` inside an epoch every this many iterations too (0: at epochs' ends only), so a kill loses at most that many; absent in older checkpoints: 0. */
+  savePeriodIters?: number;
   /** Print a progress line per epoch (default true). */
   verbose?: boolean;
   /**
@@ -130,6 +132,7 @@ export const DEFAULT_TRAIN = {
   project: 'runs/train',
   name: 'exp',
   saveImages: 0,
+  savePeriodIters: 0,
 } satisfies Omit<TrainOptions, 'cfg' | 'data'>;
 
 /**

@@ -19,7 +19,7 @@ import { openRunData } from './data.js';
 import { resolveMultiScale } from './multi_scale.js';
 import { freezeLayers, resolveFreeze } from './freeze.js';
 import { resolveDevice } from '../torch/resolve_device.js';
-import { newRunDir, runPaths } from './run_dir.js';
+import { lockRunDir, newRunDir, runPaths } from './run_dir.js';
 import type { LossParts } from './tensorboard/index.js';
 import type { ProcessGroup } from '../torch/distributed.js';
 
@@ -118,6 +118,9 @@ export async function openTraining(input: TrainInput, log?: (line: string) => vo
   const say = log ?? (o.verbose === false || !writer ? () => {} : (s: string) => console.log(s));
   const cleanups = new Cleanups();
   try {
+    // before anything is written into the folder; the writer's alone (the other ranks share rank 0's folder)
+    const lock = writer ? lockRunDir(paths.dir) : null;
+    if (lock) cleanups.add(() => lock.release()); // the last cleanup to run
     const data = await openRunData(o, cfgTrainingSettings(o, !!ck, say), group && { rank: group.rank, worldSize: group.worldSize });
     cleanups.add(() => data.trainLoader.close());
     cleanups.add(() => data.valLoader.close());

@@ -1,10 +1,13 @@
 // Atomic file writing for every writer (tensor files, checkpoints, .weights,
 // results.csv): the bytes go to `<file>.tmp-<pid>`, are fsynced, and the
 // temporary is renamed over the file, so a crash or SIGKILL mid-write
-// leaves the previous file in place, never a truncated one. Imports nothing
-// of the project: src/util sits below every other layer.
+// leaves the previous file in place, never a truncated one; so does a full
+// disk, with an error that names the file. Imports nothing of the project
+// outside src/util, which sits below every other layer.
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { midWriteFault } from './fault.js';
+import { fileError } from './fs_errors.js';
 
 /**
  * Writes bytes to `path` atomically: temporary file, fsync, rename, then
@@ -14,19 +17,29 @@ import { basename, dirname, join } from 'node:path';
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   removeStaleTemporaries(path);
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+  let fd: number | undefined;
   try {
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    fd = openSync(tmp, 'w');
+    writeAll(fd, bytes, path);
     fsyncSync(fd);
-  } catch (e) {
     closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    // a full disk, a read-only folder: the previous file stays, the temporary goes, and the error names the file
+    if (fd !== undefined) closeSync(fd);
     try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw e;
+    throw fileError('write', path, e);
   }
-  closeSync(fd);
-  renameSync(tmp, path);
   fsyncFolder(dirname(path));
+}
+
+function writeAll(fd: number, bytes: Uint8Array, path: string): void {
+  const half = bytes.length >> 1;
+  let written = 0;
+  while (written < half) written += writeSync(fd, bytes, written, half - written);
+  midWriteFault(path); // kill tests land here (src/util/fault.ts)
+  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
 }
 
 // A writer killed mid-save leaves `<file>.tmp-<pid>`; remove those of dead processes.

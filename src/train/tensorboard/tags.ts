@@ -41,9 +41,14 @@ export function logIteration(writer: EventWriter, iteration: number, losses: Los
  * TensorBoard and both runs' curves line up.
  */
 export function logEpoch(writer: EventWriter, epoch: number, losses: LossParts, lr: number, map?: number): void {
+  for (const { tag, value } of epochScalars(losses, lr, map)) writer.addScalar(tag, value, epoch + 1);
+}
+
+/** The per-epoch scalars logEpoch writes, one event each, in this order. */
+export function epochScalars(losses: LossParts, lr: number, map?: number): { tag: string; value: number }[] {
   const t = TAGS.epoch;
-  const step = epoch + 1;
-  for (const key of ['bbox', 'obj', 'cls', 'loss'] as const) writer.addScalar(t[key], losses[key], step);
-  writer.addScalar(t.lr, lr, step);
-  if (map !== undefined) writer.addScalar(t.map, map, step);
+  const out: { tag: string; value: number }[] = (['bbox', 'obj', 'cls', 'loss'] as const).map((key) => ({ tag: t[key], value: losses[key] }));
+  out.push({ tag: t.lr, value: lr });
+  if (map !== undefined) out.push({ tag: t.map, value: map });
+  return out;
 }

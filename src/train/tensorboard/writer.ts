@@ -2,11 +2,15 @@
 // written on a timer (and when many are pending), or after every write with
 // `flushMs: 0`; close() always writes what is left. One file per writer:
 // events.out.tfevents.<unix seconds>.<hostname>, as TensorFlow names them.
+// A writer of a resumed run starts with TensorBoard's purge marker
+// (`purgeStep`, event.ts), as PyTorch's SummaryWriter(purge_step=…).
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { encodeRecord } from './record.js';
-import { encodeFileVersionEvent, encodeScalarEvent, type ScalarValue } from './event.js';
+import { encodeFileVersionEvent, encodeScalarEvent, encodeSessionStartEvent, type ScalarValue } from './event.js';
+import { midWriteFault } from '../../util/fault.js';
+import { fileError } from '../../util/fs_errors.js';
 
 export interface EventWriterOptions {
   /** Milliseconds between flushes; 0 writes every record at once. Default 2000. */
@@ -15,6 +19,8 @@ export interface EventWriterOptions {
   maxQueue?: number;
   /** File name suffix after the hostname (TensorBoard reads any name containing "tfevents"). */
   suffix?: string;
+  /** A resumed run's first step: events written earlier with a step >= it are discarded by TensorBoard. */
+  purgeStep?: number;
 }
 
 export class EventWriter {
@@ -24,8 +30,16 @@ export class EventWriter {
   readonly #timer: NodeJS.Timeout | undefined;
   #pending: Buffer[] = [];
   #closed = false;
+  /** A failed timer flush (a full disk), thrown by the next write or flush rather than out of a timer. */
+  #failure?: Error;
   // a run that ends without close() (an error, process.exit) still gets its buffered scalars written
-  readonly #onExit = () => this.flush();
+  readonly #onExit = () => {
+    try {
+      this.flush();
+    } catch {
+      /* exiting anyway; the failure was reported where it happened */
+    }
+  };
 
   constructor(readonly logDir: string, options: EventWriterOptions = {}) {
     mkdirSync(logDir, { recursive: true });
@@ -46,11 +60,18 @@ export class EventWriter {
     const flushMs = options.flushMs ?? 2000;
     this.#maxQueue = flushMs === 0 ? 1 : Math.max(1, options.maxQueue ?? 100);
     if (flushMs > 0) {
-      this.#timer = setInterval(() => this.flush(), flushMs);
+      this.#timer = setInterval(() => {
+        try {
+          this.flush();
+        } catch (e) {
+          this.#failure = e as Error;
+        }
+      }, flushMs);
       this.#timer.unref(); // a pending flush must not keep the process alive
     }
     process.on('exit', this.#onExit);
-    this.#write(encodeFileVersionEvent(now));
+    this.#write(encodeFileVersionEvent(now, options.purgeStep));
+    if (options.purgeStep !== undefined) this.#write(encodeSessionStartEvent(now, options.purgeStep));
     this.flush();
   }
 
@@ -74,20 +95,43 @@ export class EventWriter {
 
   /** Writes pending records to the file, whole records only. */
   flush(): void {
+    if (this.#failure) throw this.#failure;
     if (this.#closed || this.#pending.length === 0) return;
     const bytes = Buffer.concat(this.#pending);
     this.#pending = [];
+    try {
+      this.#writeBytes(bytes);
+    } catch (e) {
+      throw (this.#failure = fileError('write', this.path, e));
+    }
+  }
+
+  #writeBytes(bytes: Buffer): void {
+    const half = bytes.length >> 1;
     let at = 0;
+    while (at < half) at += writeSync(this.#fd, bytes, at, half - at);
+    midWriteFault(this.path); // kill tests land here (src/util/fault.ts)
     while (at < bytes.length) at += writeSync(this.#fd, bytes, at, bytes.length - at);
   }
 
-  close(): void {
+  /** Writes pending records and makes them durable (before a checkpoint that counts them as logged). */
+  sync(): void {
     if (this.#closed) return;
     this.flush();
-    if (this.#timer) clearInterval(this.#timer);
-    process.off('exit', this.#onExit);
     fsyncSync(this.#fd);
-    closeSync(this.#fd);
-    this.#closed = true;
+  }
+
+  /** Writes what is left and closes the file; the file is closed even when that write fails (the error is rethrown). */
+  close(): void {
+    if (this.#closed) return;
+    try {
+      this.flush();
+      fsyncSync(this.#fd);
+    } finally {
+      if (this.#timer) clearInterval(this.#timer);
+      process.off('exit', this.#onExit);
+      closeSync(this.#fd);
+      this.#closed = true;
+    }
   }
 }
