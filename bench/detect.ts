@@ -1,47 +1,115 @@
-// End-to-end detection latency, yolov3 at 416: letterbox/resize from decoded
-// pixels + forward + head decoding + NMS, batch 1 and 8, ours against
-// OpenCV's DNN (cv2.dnn, same cfg, same random darknet weights, same thread
-// count) in the same run. JPEG decoding is outside the timing on both sides.
+// End-to-end detection latency (letterbox/resize from decoded pixels,
+// forward, head decoding, NMS; JPEG decoding outside the timing), batch 1
+// and 8, for yolov3 at 416 and a depthwise-heavy cfg (bench/mobilenet-yolo.cfg),
+// all with the same random darknet weights, image and thread count:
+//  - ours: Detector (libtorch, fused for inference);
+//  - onnxruntime-node on our ONNX export of the same model (Detector.fromOnnx:
+//    the same pre-processing and NMS code, the export decodes in the graph);
+//  - PyTorch eager (no_grad, channels-last; bench/reference/pytorch_detect.py);
+//  - OpenCV DNN (cv2.dnn.readNetFromDarknet; bench/reference/opencv_detect.py).
+// Ours and onnxruntime run in alternating pairs (who goes first alternates),
+// so a noisy neighbour slows both alike; ratioVsOnnxruntime = onnxruntimeMs /
+// oursMs on the medians. Times are ms per detect call (the whole batch).
+// BENCH_DETECT_PAIRS sets the pairs (default 5).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../src/torch/index.js';
 import { Darknet, saveWeights } from '../src/darknet/index.js';
 import { Detector, loadImage } from '../src/detect/index.js';
-import { REPO_ROOT, PYTHON, medianSeconds } from './timing.js';
+import { exportOnnx } from '../src/export/index.js';
+import type { RgbImage } from '../src/data/image.js';
+import { REPO_ROOT, PYTHON } from './timing.js';
 
 const SHARED = join(REPO_ROOT, '..', 'shared', 'data', 'darknet');
 const BATCHES = [1, 8];
+const PAIRS = Number(process.env.BENCH_DETECT_PAIRS ?? 5);
+const MODELS: [string, string][] = [
+  ['yolov3 416', join(SHARED, 'cfg', 'yolov3.cfg')],
+  ['depthwise (mobilenet-yolo) 416', join(REPO_ROOT, 'bench', 'mobilenet-yolo.cfg')],
+];
+
+interface Spread { min: number; median: number }
+const spread = (seconds: number[]): Spread => {
+  const s = seconds.map((t) => t * 1000).sort((p, q) => p - q);
+  return { min: s[0], median: s[Math.floor(s.length / 2)] };
+};
+
+/** Times `a` and `b` in `n` alternating pairs after one warm-up each (seconds per run). */
+async function alternatingPairs(a: () => Promise<unknown>, b: () => Promise<unknown>, n: number): Promise<[number[], number[]]> {
+  await a();
+  await b();
+  const ta: number[] = [];
+  const tb: number[] = [];
+  const time = async (fn: () => Promise<unknown>, into: number[]): Promise<void> => {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    into.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  };
+  for (let i = 0; i < n; i++) {
+    if (i % 2 === 0) { await time(a, ta); await time(b, tb); } else { await time(b, tb); await time(a, ta); }
+  }
+  return [ta, tb];
+}
+
+/** A Python reference's {batch: [seconds...]}, or the reason it gave none. */
+function python(script: string, spec: object): Record<string, number[]> | string {
+  const r = spawnSync(PYTHON, [join(REPO_ROOT, 'bench', 'reference', script), JSON.stringify(spec)], { encoding: 'utf8' });
+  if (r.status !== 0) return `failed: ${r.stderr.slice(-500)}`;
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number[]>;
+}
+
+async function benchModel(cfg: string, img: RgbImage, image: string, dir: string): Promise<Record<string, object>> {
+  torch.manualSeed(0);
+  const model = Darknet.fromFile(cfg);
+  const weights = join(dir, 'random.weights');
+  saveWeights(model, weights);
+  const onnxPath = join(dir, 'model.onnx');
+  writeFileSync(onnxPath, exportOnnx(model.eval(), { size: [416, 416], batch: 'dynamic' }));
+  const threads = torch.getNumThreads();
+  const detector = new Detector(model, Array.from({ length: model.heads[0].classes }, (_, i) => `c${i}`), [416, 416]);
+  const onnx = await Detector.fromOnnx(onnxPath, { threads });
+  const pairs: Record<number, [number[], number[]]> = {};
+  try {
+    for (const b of BATCHES) {
+      const images = Array(b).fill(img) as RgbImage[];
+      pairs[b] = await alternatingPairs(async () => detector.detectImages(images, { conf: 0.25 }), () => onnx.detectImages(images, { conf: 0.25 }), b === 1 ? PAIRS : Math.max(3, PAIRS - 2));
+    }
+  } finally {
+    detector.dispose();
+    await onnx.dispose();
+  }
+  const spec = { cfg, weights, image, size: 416, threads, batches: BATCHES, repeats: 3 };
+  const pytorch = python('pytorch_detect.py', spec);
+  const opencv = python('opencv_detect.py', spec);
+  const median = (ref: Record<string, number[]> | string, b: number): number | string => (typeof ref === 'string' ? ref : spread(ref[b]).median);
+  return Object.fromEntries(BATCHES.map((b) => {
+    const [ours, ort] = pairs[b].map(spread);
+    return [`batch ${b}`, {
+      threads, pairs: pairs[b][0].length,
+      oursMs: ours.median, onnxruntimeMs: ort.median, pytorchMs: median(pytorch, b), opencvMs: median(opencv, b),
+      ratioVsOnnxruntime: ort.median / ours.median,
+      minMs: { ours: ours.min, onnxruntime: ort.min },
+    }];
+  }));
+}
 
 export async function benchDetect(): Promise<object> {
-  const cfg = join(SHARED, 'cfg', 'yolov3.cfg');
   const image = join(SHARED, 'images', 'dog.jpg');
-  if (!existsSync(cfg) || !existsSync(image)) return { skipped: `needs ${cfg} and ${image}` };
-  const dir = mkdtempSync(join(tmpdir(), 'yolov3-bench-'));
-  try {
-    torch.manualSeed(0);
-    const model = Darknet.fromFile(cfg);
-    const weights = join(dir, 'random.weights');
-    saveWeights(model, weights);
-    const detector = new Detector(model, Array.from({ length: 80 }, (_, i) => `c${i}`), [416, 416]);
-    const img = await loadImage(image);
-    const ours: Record<string, number> = {};
-    for (const b of BATCHES) {
-      ours[b] = medianSeconds(() => void detector.detectImages(Array(b).fill(img), { conf: 0.25 }), b === 1 ? 5 : 2);
+  if (!existsSync(image)) return { skipped: `needs ${image}` };
+  const img = await loadImage(image);
+  const out: Record<string, object> = {};
+  for (const [name, cfg] of MODELS) {
+    if (!existsSync(cfg)) { out[name] = { skipped: `needs ${cfg}` }; continue; }
+    const dir = mkdtempSync(join(tmpdir(), 'yolov3-bench-detect-'));
+    try {
+      for (const [batch, row] of Object.entries(await benchModel(cfg, img, image, dir))) out[`${name} ${batch}`] = row;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    detector.dispose();
-    const r = spawnSync(PYTHON, [join(REPO_ROOT, 'bench', 'reference', 'opencv_detect.py'), JSON.stringify({ cfg, weights, image, size: 416, threads: torch.getNumThreads(), batches: BATCHES, repeats: 3 })], { encoding: 'utf8' });
-    if (r.status !== 0) return { ours, opencv: `failed: ${r.stderr.slice(-500)}` };
-    const opencv = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
-    return Object.fromEntries(BATCHES.map((b) => [`batch ${b}`, {
-      oursMsPerImage: (1000 * ours[b]) / b,
-      opencvMsPerImage: (1000 * opencv[b]) / b,
-      speedupOverOpencv: opencv[b] / ours[b],
-    }]));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
+  return out;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) console.log(JSON.stringify(await benchDetect(), null, 2));

@@ -1,6 +1,6 @@
 """OpenCV DNN side of bench/detect.ts: the same cfg and weights, the same
 thread count; times blob + forward + box decoding + NMS per batch and prints
-JSON of median seconds per batch size."""
+JSON: {batch: [seconds of each repeat]}."""
 import json
 import sys
 import time
@@ -40,6 +40,5 @@ for batch in spec["batches"]:
         t0 = time.perf_counter()
         detect(batch)
         times.append(time.perf_counter() - t0)
-    times.sort()
-    out[str(batch)] = times[len(times) // 2]
+    out[str(batch)] = times
 print(json.dumps(out))

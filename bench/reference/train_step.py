@@ -87,7 +87,7 @@ class Darknet(nn.Module):
                 size, filters, bn = int(o.get('size', 1)), int(o['filters']), o.get('batch_normalize') == '1'
                 pad = size // 2 if o.get('pad') == '1' else int(o.get('padding', 0))
                 block = nn.Sequential()
-                block.add_module('conv', nn.Conv2d(c, filters, size, int(o.get('stride', 1)), pad, bias=not bn))
+                block.add_module('conv', nn.Conv2d(c, filters, size, int(o.get('stride', 1)), pad, groups=int(o.get('groups', 1)), bias=not bn))
                 if bn:
                     block.add_module('bn', nn.BatchNorm2d(filters, eps=DARKNET_BN_EPS, momentum=BN_MOMENTUM))
                 activation = o.get('activation', 'logistic')

@@ -3,8 +3,12 @@
 // formula, (x - mean) / (sqrt(var) + 1e-6) * gamma + beta (normalize_cpu in
 // darknet's blas.c), not PyTorch's / sqrt(var + eps): the two differ by
 // ~1e-5 relative per layer, which adds up over yolov3's 75 convolutions.
+// Once fused for inference (Darknet.fuseForInference, which Detector does),
+// eval mode without autograd folds that batch norm into the conv's weights
+// (in float64, nn/fold.ts), kept channels-last until a parameter changes;
+// training, autograd and unfused models run the unfolded layers.
 import * as torch from '../torch/index.js';
-import { Module, Conv2d, BatchNorm2d } from '../nn/index.js';
+import { Module, Conv2d, BatchNorm2d, DerivedTensors, foldAffineIntoConv, inferenceConv2d, toChannelsLast } from '../nn/index.js';
 import type { Activation, ConvSpec } from './specs.js';
 
 type Tensor = torch.Tensor;
@@ -33,6 +37,8 @@ export function activate(x: Tensor, a: Activation, inPlace = !torch.isGradEnable
 export class ConvBlock extends Module {
   readonly conv: Conv2d;
   readonly bn: BatchNorm2d | null;
+  /** The inference conv: batch norm folded in, weight channels-last; rebuilt when a parameter changes. */
+  readonly #inference = new DerivedTensors(() => this.#foldedConv());
 
   constructor(readonly spec: ConvSpec, inChannels: number) {
     super();
@@ -43,7 +49,16 @@ export class ConvBlock extends Module {
     this.bn = spec.batchNormalize ? this.registerModule('bn', new BatchNorm2d(spec.filters, { eps: DARKNET_BN_EPS, momentum: 0.01 })) : null;
   }
 
+  /** Set by Darknet.fuseForInference: inference may use the folded conv (it holds 2 tensors per block while it does). */
+  fused = false;
+
+  /** Whether forward takes the folded inference path: fused, eval mode, autograd off. */
+  get folds(): boolean {
+    return this.fused && !this.training && !(this.bn?.training ?? false) && !torch.isGradEnabled();
+  }
+
   forward(x: Tensor): Tensor {
+    if (this.folds) return this.#inferenceForward(x);
     return torch.tidy(() => {
       let y = this.conv.forward(x);
       if (this.bn) y = this.bn.training ? this.bn.forward(y) : darknetBatchNorm(y, this.bn);
@@ -51,13 +66,43 @@ export class ConvBlock extends Module {
       return activate(y, this.spec.activation, true);
     });
   }
+
+  #inferenceForward(x: Tensor): Tensor {
+    const bn = this.bn;
+    const sources = [this.conv.weight, ...(this.conv.bias ? [this.conv.bias] : []), ...(bn ? [bn.weight, bn.bias, bn.runningMean, bn.runningVar] : [])];
+    const { weight, bias } = this.#inference.get(sources);
+    return torch.tidy(() => {
+      const y = inferenceConv2d(x, weight, bias, { stride: this.conv.stride, padding: this.conv.padding, groups: this.conv.groups });
+      return activate(y, this.spec.activation, true);
+    });
+  }
+
+  #foldedConv(): { weight: Tensor; bias: Tensor } {
+    return torch.tidy(() => {
+      const bn = this.bn;
+      if (!bn) return { weight: toChannelsLast(this.conv.weight), bias: this.conv.bias!.clone() };
+      // darknet's k = γ / (sqrt(var) + ε), shift β − mean·k, in float64
+      const scale = bn.weight.to('float64').div(bn.runningVar.to('float64').sqrt().add(DARKNET_BN_EPS));
+      const shift = bn.bias.to('float64').sub(bn.runningMean.to('float64').mul(scale));
+      const folded = foldAffineIntoConv(this.conv.weight, null, scale, shift);
+      return { weight: toChannelsLast(folded.weight), bias: folded.bias };
+    });
+  }
+
+  /** Frees the folded conv (rebuilt at the next fused inference forward). */
+  releaseFolded(): void {
+    this.#inference.dispose();
+  }
+
+  protected override releaseDerived(): void {
+    this.releaseFolded();
+  }
 }
 
 /**
- * Inference batch norm exactly as darknet computes it. Without autograd it
- * works in place on the conv output (no new buffers at each layer). Folding
- * it into the conv weights would save passes but rounds differently from
- * darknet by ~1e-4 on yolov3's heads, past the parity bar.
+ * Eval-mode batch norm as darknet computes it, unfolded (eval under
+ * autograd; inference folds it, #foldedConv). Without autograd it works in
+ * place on the conv output.
  */
 function darknetBatchNorm(x: Tensor, bn: BatchNorm2d): Tensor {
   const c = bn.numFeatures;

@@ -38,7 +38,7 @@ export class Detector {
     const classes = model.heads[0]?.classes;
     if (classes === undefined) throw new Error('Detector: the cfg has no [yolo] layer');
     if (names.length !== classes) throw new Error(`Detector: ${names.length} class names for a cfg with classes=${classes}`);
-    model.eval();
+    model.eval().fuseForInference();
   }
 
   static fromDarknet(config: DetectorConfig): Detector {

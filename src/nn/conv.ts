@@ -1,4 +1,4 @@
-import { Tensor, F, empty } from '../torch/index.js';
+import { Tensor, F, empty, op } from '../torch/index.js';
 import { Module } from './module.js';
 import { defaultConvWeight_, uniform_ } from './init.js';
 
@@ -8,6 +8,26 @@ export interface Conv2dOptions {
   dilation?: number;
   groups?: number;
   bias?: boolean;
+}
+
+let mkldnnWorks = true;
+
+/**
+ * Inference convolution on oneDNN where it can run (CPU float32): ATen's
+ * conv2d picks its slow im2col path for 1x1 kernels on one thread (2.3x
+ * slower there with this build's generic BLAS). Same arguments and result
+ * as F.conv2d (channels-last in, channels-last out); no autograd history
+ * is needed by callers, who run it under noGrad.
+ */
+export function inferenceConv2d(x: Tensor, weight: Tensor, bias: Tensor | null, o: { stride: number; padding: number; groups: number }): Tensor {
+  if (mkldnnWorks && x.device === 'cpu' && x.dtype === 'float32') {
+    try {
+      return op('aten::mkldnn_convolution', x, weight, bias, [o.padding, o.padding], [o.stride, o.stride], [1, 1], o.groups);
+    } catch {
+      mkldnnWorks = false; // a libtorch built without oneDNN: ATen's own choice from now on
+    }
+  }
+  return F.conv2d(x, weight, bias, { stride: o.stride, padding: o.padding, groups: o.groups });
 }
 
 /** 2-d convolution with weight [out, in/groups, k, k], initialised as PyTorch's. */

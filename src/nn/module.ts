@@ -141,11 +141,15 @@ export abstract class Module {
     return this;
   }
 
-  /** Frees every parameter and buffer of this module and its children. */
+  /** Frees every parameter and buffer of this module and its children, and what they derived (releaseDerived). */
   dispose(): void {
     for (const [, m] of this.namedModules()) {
+      m.releaseDerived();
       for (const t of m.#parameters.values()) t?.dispose();
       for (const t of m.#buffers.values()) t?.dispose();
     }
   }
+
+  /** Frees tensors this module computed from its own (inference caches); a no-op unless overridden. */
+  protected releaseDerived(): void {}
 }

@@ -1,6 +1,7 @@
 // Parity with the C darknet (libdarknet.so) and OpenCV's darknet importer:
 // the same cfg, the same random weights written by saveWeights, the same
-// image tensor; every [yolo] output (after darknet's activations) within 1e-4.
+// image tensor; every [yolo] output (after darknet's activations) within 1e-4,
+// unfused and fused for inference (batch norms folded, channels-last).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -22,6 +23,7 @@ interface Prepared {
   size: number;
   heads: { layer: number; na: number }[];
   ours: Map<number, Float32Array>;
+  fused: Map<number, Float32Array>;
 }
 
 /** Builds the model, writes cfg, weights and input, and runs our forward once. */
@@ -34,26 +36,31 @@ async function prepare(text: string, size: number, seed: number): Promise<Prepar
   const weights = join(dir, 'model.weights');
   const { path: input, data } = await P.imageInput(IMAGE, size, size);
   const ours = new Map<number, Float32Array>();
+  const fused = new Map<number, Float32Array>();
   try {
     P.randomizeWeights(model, seed);
     saveWeights(model, weights);
     const x = torch.tensor(data, { shape: [1, 3, size, size] });
-    const heads = torch.noGrad(() => model.forwardHeads(x));
-    heads.forEach((h, i) => ours.set(model.heads[i].layer, torch.tidy(() => darknetYoloOutput(h).dataSync() as Float32Array)));
-    torch.dispose([x, heads]);
+    for (const [out, fuse] of [[ours, false], [fused, true]] as const) {
+      const heads = torch.noGrad(() => model.fuseForInference(fuse).forwardHeads(x));
+      heads.forEach((h, i) => out.set(model.heads[i].layer, torch.tidy(() => darknetYoloOutput(h).dataSync() as Float32Array)));
+      torch.dispose(heads);
+    }
+    x.dispose();
   } finally {
     model.dispose();
   }
   assert.equal(torch.memory().tensors, start, 'forward and dispose leave no tensors');
-  return { dir, cfg, weights, input, size, heads: model.heads.map((h) => ({ layer: h.layer, na: h.mask.length })), ours };
+  return { dir, cfg, weights, input, size, heads: model.heads.map((h) => ({ layer: h.layer, na: h.mask.length })), ours, fused };
 }
 
 function compare(p: Prepared, ref: Map<number, Float32Array>, name: string): void {
   for (const { layer } of p.heads) {
-    const ours = p.ours.get(layer)!;
     const theirs = ref.get(layer)!;
-    const d = P.maxAbsDiff(ours, theirs);
-    assert.ok(d <= TOL, `${name}: [yolo] layer ${layer}: max |diff| ${d} > ${TOL} (max |value| ${P.maxAbs(theirs)})`);
+    for (const [kind, outs] of [['unfused', p.ours], ['fused', p.fused]] as const) {
+      const d = P.maxAbsDiff(outs.get(layer)!, theirs);
+      assert.ok(d <= TOL, `${name}: [yolo] layer ${layer} (${kind}): max |diff| ${d} > ${TOL} (max |value| ${P.maxAbs(theirs)})`);
+    }
     assert.ok(P.maxAbs(theirs) > 0.5, 'outputs are not trivially small');
   }
 }

@@ -1,0 +1,41 @@
+// Tensors computed once from a module's parameters for inference (folded
+// batch norms, weights in another memory format) and recomputed only when a
+// source changes. A change is a replaced tensor (Module.to) or an in-place
+// write to it: loaded weights, an optimizer or EMA step all move the
+// tensor's version counter, which every view shares.
+import * as torch from '../torch/index.js';
+
+type Tensor = torch.Tensor;
+
+/** libtorch's version counter of a tensor's storage: bumped by every in-place write. */
+export function tensorVersion(t: Tensor): number {
+  return torch.opValue('aten::_version', t) as number;
+}
+
+export class DerivedTensors<T extends Record<string, Tensor>> {
+  #sources: Tensor[] = [];
+  #versions: number[] = [];
+  #value: T | null = null;
+
+  constructor(readonly build: () => T) {}
+
+  /** The derived tensors of `sources` as they are now (owned by this cache: do not dispose). */
+  get(sources: Tensor[]): T {
+    const fresh = this.#value !== null && sources.length === this.#sources.length
+      && sources.every((s, i) => s === this.#sources[i] && tensorVersion(s) === this.#versions[i]);
+    if (fresh) return this.#value!;
+    this.dispose();
+    const value = torch.keep(torch.noGrad(() => this.build()));
+    this.#sources = sources;
+    this.#versions = sources.map(tensorVersion);
+    this.#value = value;
+    return value;
+  }
+
+  /** Frees the derived tensors (the next get rebuilds them). */
+  dispose(): void {
+    if (this.#value) torch.dispose(this.#value);
+    this.#value = null;
+    this.#sources = [];
+  }
+}

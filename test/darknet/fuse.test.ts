@@ -1,0 +1,42 @@
+// Darknet.fuseForInference: the folded, channels-last inference forward
+// against the unfolded one (darknet's own batch-norm formula, conv_block.ts),
+// its rebuild after parameters change, and its tensors freed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as torch from '../../src/torch/index.js';
+import { Darknet, parseCfg } from '../../src/darknet/index.js';
+import { CUSTOM_CFG } from './custom_cfgs.js';
+import { randomizeWeights } from './parity_support.js';
+
+function maxDiff(a: torch.Tensor, b: torch.Tensor): number {
+  return torch.tidy(() => a.sub(b).abs().max().item() as number);
+}
+
+test('fused inference equals the unfolded forward, follows in-place parameter changes, and frees its weights', () => {
+  const start = torch.memory().tensors;
+  const model = new Darknet(parseCfg(CUSTOM_CFG)).eval();
+  randomizeWeights(model, 7);
+  const x = torch.rand([2, 3, 96, 96]);
+  const plain = () => torch.noGrad(() => model.fuseForInference(false).predict(x));
+  const fused = () => torch.noGrad(() => model.fuseForInference().predict(x));
+  const params = torch.memory().tensors;
+  const [a, b] = [plain(), fused()];
+  assert.ok(maxDiff(a, b) < 1e-4, `fused differs by ${maxDiff(a, b)}`);
+  assert.ok(torch.memory().tensors > params + 2, 'fused weights are kept between forwards');
+  // an in-place write (as loading weights, an optimizer or EMA step) must reach the fused forward
+  const bn = model.blocks.find((blk) => blk?.bn)!.bn!;
+  torch.noGrad(() => bn.runningMean.add_(0.5));
+  const [c, d] = [plain(), fused()];
+  assert.ok(maxDiff(a, c) > 1e-3, 'the change moves the outputs');
+  assert.ok(maxDiff(c, d) < 1e-4, `after the change fused differs by ${maxDiff(c, d)}`);
+  // under autograd, or in training, the fused model runs the unfolded layers
+  const e = torch.tidy(() => (model.fuseForInference().predict(x)));
+  assert.ok(maxDiff(c, e) < 1e-4);
+  torch.dispose([a, b, c, d, e]);
+  model.fuseForInference(false);
+  assert.equal(torch.memory().tensors, params, 'fuseForInference(false) frees the folded weights');
+  fused().dispose();
+  x.dispose();
+  model.dispose();
+  assert.equal(torch.memory().tensors, start);
+});
