@@ -38,7 +38,8 @@ export async function drawComparison(dir: string, c: Comparison, all: RunTables[
     { title: 'mAP@0.5, all training images after each epoch', column: 'map50', source: 'results' },
     ...(hasSeriesMap ? [{ title: "mAP@0.5, the series' in-training protocol", column: 'map50_series', source: 'diagnostics' as const }] : []),
   ], join(dir, c.file));
-  figures.push({ title: `${c.title} (${c.figure} of the series): mAP@0.5 per epoch`, file: c.file });
+  const source = c.figure.startsWith('not ') ? c.figure : `${c.figure} of the series`; // 'not in the series', or 'Figure 2 of the series'
+  figures.push({ title: `${c.title} (${source}): mAP@0.5 per epoch`, file: c.file });
   if (c.lossParts) {
     const file = c.file.replace(/\.png$/, '-loss.png');
     await savePanels(tables, [
