@@ -11,7 +11,7 @@ export interface ProgressStream {
 export class VideoProgress {
   readonly start = performance.now();
   frames = 0;
-  #drawnAt = 0;
+  #drawnAt = -Infinity; // the first advance always draws (performance.now() may be under 250 ms at start)
   #shown = false;
 
   constructor(readonly label: string, readonly total: number | undefined, readonly totalExact: boolean, readonly stream: ProgressStream = process.stderr, readonly every = 100) {}
