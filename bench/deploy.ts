@@ -76,7 +76,7 @@ export async function benchDeploy(): Promise<object> {
   const dir = mkdtempSync(join(tmpdir(), 'yolov3-bench-deploy-'));
   try {
     torch.manualSeed(0);
-    const model = Darknet.fromFile(cfg).eval();
+    const model = Darknet.fromFile(cfg).eval().fuseForInference(); // as Detector runs it
     const onnxPath = join(dir, 'yolov3.onnx');
     writeFileSync(onnxPath, exportOnnx(model, { size: [416, 416] }));
     const input = prepareInput(await loadImage(image), 416, 416, 'letterbox').data;
