@@ -36,7 +36,7 @@ export interface RawOutputs {
 export class Detector {
   constructor(readonly model: Darknet, readonly names: string[], readonly inputSize: [number, number], readonly device: torch.Device = 'cpu') {
     const classes = model.heads[0]?.classes;
-    if (classes === undefined) throw new Error('Detector: the cfg has no [yolo] layer');
+    if (classes === undefined) throw new Error(`${model.cfg.file}: no [yolo] layer (a Detector needs one)`);
     if (names.length !== classes) throw new Error(`Detector: ${names.length} class names for a cfg with classes=${classes}`);
     model.eval();
   }
