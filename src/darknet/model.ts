@@ -39,6 +39,8 @@ export class Darknet extends Module {
   readonly heads: HeadInfo[];
   /** Header of the last .weights loaded; written back by saveWeights. */
   header: WeightsHeader = { major: 0, minor: 2, revision: 0, seen: 0 };
+  /** The file the weights came from (loadModelFile), so errors about them can name it; absent: random weights. */
+  weightsFile?: string;
   /** For each layer, the last layer that reads its output (itself when none). */
   readonly #lastUse: number[];
 

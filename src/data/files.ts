@@ -38,14 +38,17 @@ export function listImages(spec: string, baseDir: string, reporter: Reporter): s
   if (statSync(p).isDirectory()) return walk(p, isImageFile).sort();
   if (extname(p).toLowerCase() === '.txt') {
     const out: string[] = [];
+    let listed = 0;
     readFileSync(p, 'utf8').split(/\r?\n/).forEach((raw, i) => {
       const line = raw.trim();
       if (!line || line.startsWith('#')) return;
+      listed++;
       const cands = line.startsWith('/') ? [line] : [resolve(dirname(p), line), resolve(baseDir, line), resolve(line)];
       const found = cands.find((c) => existsSync(c));
       if (found) out.push(found);
       else reporter.note({ kind: 'missing-image', file: p, line: i + 1, message: `listed image not found: ${line}` });
     });
+    if (listed === 0) reporter.note({ kind: 'config', file: p, message: 'image list is empty' });
     return out;
   }
   return [p];

@@ -60,6 +60,7 @@ export function prepareCase(root: string, name: string, kind: string): CasePaths
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   cpSync(join(root, 'seeds', 'ds'), join(dir, 'ds'), { recursive: true });
+  if (kind === 'resume') cpSync(join(root, 'seeds', 'runs'), join(dir, 'runs'), { recursive: true });
   return casePaths(join(root, 'seeds'), dir, kind);
 }
 
@@ -79,7 +80,7 @@ export async function runCase(root: string, seed: number, index: number, only?: 
   const p = prepareCase(root, `case-${seed}-${index}`, kind);
   const k = KINDS[kind], target = k.target(p, r);
   const original = readFileSync(target);
-  const m = kind === 'checkpoint' && r.chance(0.5) ? mutateSafetensorsHeader(original, r) : mutate(original, k.binary, r);
+  const m = (kind === 'checkpoint' || kind === 'resume') && r.chance(0.5) ? mutateSafetensorsHeader(original, r) : mutate(original, k.binary, r);
   writeFileSync(target, m.bytes);
   const names = commandsFor(kind, target), command = names[r.int(0, names.length)];
   const v = await execute(p, kind, command, target, keep);

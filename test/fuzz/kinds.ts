@@ -86,6 +86,15 @@ export const KINDS: Record<string, Kind> = {
     commands: { detect: detect((_p, t) => t), check: check(yaml, false), val: val(yaml), train: train(yaml) },
   },
   checkpoint: { target: ckpt, binary: true, commands: { val: val(yaml, ckpt), export: exportOnnx(ckpt), detect: (p, t) => ({ ...detect((q) => join(q.ds, 'images', 'a.jpg'))({ ...p, weights: t }, t) }) } },
+  resume: {
+    target: (p) => join(p.dir, 'runs', 'r', 'weights', 'last.safetensors'), binary: true,
+    commands: {
+      // one more epoch: one iteration
+      resume: (_p, t) => ({ args: ['train', '--resume', t, '--epochs', '2'], outputs: [] }),
+      val: (p, t) => val(yaml, () => t)(p, t),
+      export: (p, t) => exportOnnx(() => t)(p, t),
+    },
+  },
 };
 
 /** Command names that a bmp target (not in the dataset) runs; the others read the dataset. */

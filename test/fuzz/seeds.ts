@@ -2,9 +2,11 @@
 // folder. `model/` holds the Shapes cfg, its trained .weights and names and a
 // .safetensors checkpoint of it; `ds/` a two-image dataset (a JPEG and a
 // PNG, 64x48, 3 classes) described five ways: ultralytics YAML, darknet
-// .data, COCO JSON, a VOC folder, and YOLO label files; plus a BMP.
+// .data, COCO JSON, a VOC folder, and YOLO label files; plus a BMP;
+// `runs/r` a one-iteration training run on it (its checkpoint resumes).
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { REPO_ROOT } from '../support/references.js';
 import { Darknet, saveCheckpoint, loadWeights } from '../../src/darknet/index.js';
@@ -66,7 +68,14 @@ function descriptions(ds: string): void {
 `);
 }
 
-/** Writes the seeds into `dir` (model/ and ds/). */
+/** A one-iteration training run on the dataset (runs/r): its `last.safetensors` is the seed of training checkpoints. */
+function trainingRun(dir: string): void {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'), 'train', '--cfg', join(dir, 'model', 'model.cfg'), '--data', join(dir, 'ds', 'd.yaml'),
+    '--img-size', '64', '--epochs', '1', '--batch-size', '2', '--no-augment', '--project', join(dir, 'runs'), '--name', 'r'], { encoding: 'utf8', env: { ...process.env, YOLO_NUM_THREADS: '1' } });
+  if (r.status !== 0) throw new Error(`seed training run failed: ${r.stderr}`);
+}
+
+/** Writes the seeds into `dir` (model/, ds/ and runs/r). */
 export async function writeSeeds(dir: string): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   const model = join(dir, 'model'), ds = join(dir, 'ds');
@@ -83,4 +92,5 @@ export async function writeSeeds(dir: string): Promise<void> {
   }
   await images(ds);
   descriptions(ds);
+  trainingRun(dir);
 }
