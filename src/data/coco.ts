@@ -43,7 +43,7 @@ function readCocoDoc(jsonPath: string): CocoJson {
     doc = parseJsonText(text, jsonPath);
   } catch (e) {
     if (!(e instanceof JsonSyntaxError)) throw e;
-    throw new DataError({ kind: 'config', file: jsonPath, line: e.line, message: `invalid JSON (column ${e.column}): ${e.reason}` });
+    throw new DataError({ kind: 'config', file: jsonPath, line: e.line, message: `invalid JSON${e.column === undefined ? '' : ` (column ${e.column})`}: ${e.reason}` });
   }
   const fail = (message: string): never => { throw new DataError({ kind: 'config', file: jsonPath, message }); };
   if (!isObject(doc)) return fail('COCO JSON is not an object');

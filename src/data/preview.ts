@@ -7,7 +7,7 @@ import { loadSample } from './load_sample.js';
 import { mosaic4 } from './transforms/mosaic.js';
 import { drawBoxes, classColor } from './draw.js';
 import { Rng } from './rng.js';
-import { formatProblem, type Dataset } from './types.js';
+import { firstProblem, type Dataset } from './types.js';
 import type { Labeled } from './transforms/types.js';
 
 export interface PreviewOptions {
@@ -25,7 +25,7 @@ function escapeXml(s: string): string {
 /** Writes the preview PNG; returns the sample ids shown and the tiled labels. */
 export async function writePreview(ds: Dataset, path: string, options: PreviewOptions = {}): Promise<{ imageIds: string[]; preview: Labeled }> {
   const size = options.size ?? 416;
-  if (!ds.samples.length) throw new Error(`preview: the dataset ${ds.origin} has no images${ds.problems.length ? ` (${formatProblem(ds.problems[0])})` : ''}`);
+  if (!ds.samples.length) throw new Error(`preview: the dataset ${ds.origin} has no images${firstProblem(ds)}`);
   let picks = ds.samples.map((_, i) => i).filter((i) => ds.samples[i].labels.length > 0);
   if (picks.length < 4) picks = ds.samples.map((_, i) => i);
   if (options.seed) picks = new Rng(options.seed).shuffle([...picks]);
