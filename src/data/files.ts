@@ -3,7 +3,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
-import { probeImage } from './image.js';
+import { probeImage, sharpReason } from './image.js';
 import { EMPTY_LABELS, Reporter, type ReadOptions, type Sample } from './types.js';
 import { parseYoloLabels } from './labels.js';
 
@@ -118,7 +118,7 @@ export async function verifyImage(path: string, options: ReadOptions, reporter: 
     }
     return { width: info.width, height: info.height };
   } catch (e) {
-    reporter.note({ kind: 'corrupt-image', file: path, message: `cannot read image: ${(e as Error).message}; skipped` });
+    reporter.note({ kind: 'corrupt-image', file: path, message: `cannot read image: ${sharpReason(e)}; skipped` });
     return null;
   }
 }
