@@ -60,7 +60,7 @@ export function prepareCase(root: string, name: string, kind: string): CasePaths
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   cpSync(join(root, 'seeds', 'ds'), join(dir, 'ds'), { recursive: true });
-  if (kind === 'resume') cpSync(join(root, 'seeds', 'runs'), join(dir, 'runs'), { recursive: true });
+  if (kind === 'resume') for (const d of ['runs', 'model']) cpSync(join(root, 'seeds', d), join(dir, d), { recursive: true });
   return casePaths(join(root, 'seeds'), dir, kind);
 }
 

@@ -68,10 +68,15 @@ function descriptions(ds: string): void {
 `);
 }
 
-/** A one-iteration training run on the dataset (runs/r): its `last.safetensors` is the seed of training checkpoints. */
+/**
+ * A one-iteration training run on the dataset (runs/r): its `last.safetensors`
+ * is the seed of training checkpoints. Paths are relative (the run resumes
+ * from a case folder holding the same model/ and ds/), so the file's bytes,
+ * and the cases made from it, do not depend on where the seeds are.
+ */
 function trainingRun(dir: string): void {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'), 'train', '--cfg', join(dir, 'model', 'model.cfg'), '--data', join(dir, 'ds', 'd.yaml'),
-    '--img-size', '64', '--epochs', '1', '--batch-size', '2', '--no-augment', '--project', join(dir, 'runs'), '--name', 'r'], { encoding: 'utf8', env: { ...process.env, YOLO_NUM_THREADS: '1' } });
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'), 'train', '--cfg', join('model', 'model.cfg'), '--data', join('ds', 'd.yaml'),
+    '--img-size', '64', '--epochs', '1', '--batch-size', '2', '--no-augment', '--project', 'runs', '--name', 'r'], { cwd: dir, encoding: 'utf8', env: { ...process.env, YOLO_NUM_THREADS: '1' } });
   if (r.status !== 0) throw new Error(`seed training run failed: ${r.stderr}`);
 }
 
