@@ -7,6 +7,7 @@ import { loadSample } from './load_sample.js';
 import { mosaic4 } from './transforms/mosaic.js';
 import { drawBoxes, classColor } from './draw.js';
 import { Rng } from './rng.js';
+import { escapeXml } from '../util/xml_text.js';
 import { firstProblem, type Dataset } from './types.js';
 import type { Labeled } from './transforms/types.js';
 
@@ -16,10 +17,6 @@ export interface PreviewOptions {
   /** Picks which samples (0: the first four with labels). */
   seed?: number;
   allowTruncated?: boolean;
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Writes the preview PNG; returns the sample ids shown and the tiled labels. */

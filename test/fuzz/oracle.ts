@@ -39,11 +39,21 @@ function incomplete(output: string): string | null {
   const bytes = readFileSync(output);
   if (bytes.length === 0) return `${output} is empty`;
   if (output.endsWith('.json')) { try { JSON.parse(bytes.toString('utf8')); } catch { return `${output} is not whole JSON`; } }
+  if (output.endsWith('.png') && !bytes.subarray(-8).equals(PNG_END)) return `${output} is not a whole PNG`;
   return null;
 }
 
+/** The IEND chunk's type and CRC: the last 8 bytes of every whole PNG. */
+const PNG_END = Buffer.from([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+
+/**
+ * What a failed command left: a PNG or JSON it wrote must be whole (data
+ * check --strict writes its preview, then fails on the problems it found);
+ * any other output (a model, a run's weights) must not be there.
+ */
 function leftovers(outputs: string[]): string | null {
   for (const o of outputs) {
+    if (o.endsWith('.png') || o.endsWith('.json')) { const bad = incomplete(o); if (bad) return `failed command left ${bad}`; continue; }
     if (o.endsWith('/') ? walk(o).length > 0 : existsSync(o)) return `output ${o} written by a failed command`;
   }
   return null;
