@@ -2,7 +2,7 @@
 // [--allow-truncated] [--preview out.png] [--size 416] [--seed N]`: argument
 // parsing and printing only; the work is openDataset, summarize and writePreview.
 
-import { openDataset, summarize, formatReport, writePreview } from '../data/index.js';
+import { openDataset, summarize, formatReport, formatProblem, writePreview } from '../data/index.js';
 import { formatHelp, parseArgs, UsageError, type Specs } from './args.js';
 
 const SPECS = {
@@ -21,14 +21,20 @@ Reads a dataset and prints its counts (images, labels per class, empty images)
 and every problem found (bad label lines with file:line, label files without
 images, missing, corrupt or truncated images).`, SPECS);
 
-/** Runs `data check`; returns the exit code (0 fine, 1 problems in --strict or unreadable data, 2 usage). */
-export async function runDataCheck(argv: string[], out: (s: string) => void = (s) => console.log(s)): Promise<number> {
+const toStdout = (s: string) => console.log(s);
+
+/**
+ * Runs `data check`; returns the exit code (0 fine, 1 problems in --strict or
+ * unreadable data, 2 usage). Errors go to `err`: stderr from the command
+ * line, else the same sink as the report.
+ */
+export async function runDataCheck(argv: string[], out: (s: string) => void = toStdout, err: (s: string) => void = out === toStdout ? (s) => console.error(s) : out): Promise<number> {
   let args;
   try {
     args = parseArgs('data check', SPECS, argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    out(`${e.message}\n\n${DATA_CHECK_HELP}`);
+    err(`${e.message}\n\n${DATA_CHECK_HELP}`);
     return 2;
   }
   if (args.help) { out(DATA_CHECK_HELP); return 0; }
@@ -42,9 +48,13 @@ export async function runDataCheck(argv: string[], out: (s: string) => void = (s
       const { imageIds } = await writePreview(ds, args.preview, { size: args.size, seed: args.seed, allowTruncated });
       out(`preview  ${args.preview} (${imageIds.join(', ')})`);
     }
-    return args.strict && report.problems.length > 0 ? 1 : 0;
+    if (!args.strict || report.problems.length === 0) return 0;
+    // --strict: the one-line error names the first problem's file (and line); the report above lists them all.
+    const more = report.problems.length - 1;
+    err(`data check: ${formatProblem(report.problems[0])}${more > 0 ? ` (and ${more} more problem${more > 1 ? 's' : ''})` : ''}`);
+    return 1;
   } catch (e) {
-    out(`data check: ${(e as Error).message}`);
+    err(`data check: ${(e as Error).message}`);
     return 1;
   }
 }

@@ -40,7 +40,7 @@ export function loadCheckpoint(model: Darknet, path: string): Record<string, str
  * `last`/`best`), by extension. Returns the checkpoint's metadata ({} for .weights).
  */
 export function loadModelFile(model: Darknet, path: string): Record<string, string> {
-  if (path.endsWith('.safetensors')) return loadCheckpoint(model, path);
-  loadWeights(model, path);
-  return {};
+  const metadata = path.endsWith('.safetensors') ? loadCheckpoint(model, path) : (loadWeights(model, path), {});
+  model.weightsFile = path;
+  return metadata;
 }

@@ -29,6 +29,17 @@ export interface CfgWarning extends SourceLoc {
   message: string;
 }
 
+/**
+ * NMS refuses non-finite boxes (a RangeError); from a model's own
+ * predictions they mean weights that overflow or hold NaN/Inf, so the error
+ * names the weights file. Other errors pass through.
+ */
+export function predictionError(e: unknown, model: { weightsFile?: string; cfg: { file: string } }): unknown {
+  if (!(e instanceof RangeError && /non-finite/.test(e.message))) return e;
+  const file = model.weightsFile ?? `${model.cfg.file} (random weights)`;
+  return new WeightsError(`${file}: the network's predictions are not finite (${e.message}); are the weights corrupt?`);
+}
+
 /** A .weights file that does not fit its cfg (size or header). */
 export class WeightsError extends Error {
   constructor(message: string) {

@@ -1,5 +1,5 @@
 // Darknet models: .cfg parsing, the Darknet module, .weights I/O, summaries.
-export { CfgError, WeightsError, type CfgWarning, type SourceLoc } from './errors.js';
+export { CfgError, WeightsError, predictionError, type CfgWarning, type SourceLoc } from './errors.js';
 export { parseCfg, readCfg, formatWarning, type ParseOptions } from './cfg_parse.js';
 export * from './specs.js';
 export { layerShapes, type LayerShape, type Shape } from './shapes.js';

@@ -11,6 +11,7 @@ import { layerShapes } from './shapes.js';
 import { readCfg, parseCfg, type ParseOptions } from './cfg_parse.js';
 import { summarize, type ModelSummary } from './summary.js';
 import type { DarknetCfg } from './specs.js';
+import { where } from './errors.js';
 
 type Tensor = torch.Tensor;
 
@@ -39,6 +40,8 @@ export class Darknet extends Module {
   readonly heads: HeadInfo[];
   /** Header of the last .weights loaded; written back by saveWeights. */
   header: WeightsHeader = { major: 0, minor: 2, revision: 0, seen: 0 };
+  /** The file the weights came from (loadModelFile), so errors about them can name it; absent: random weights. */
+  weightsFile?: string;
   /** For each layer, the last layer that reads its output (itself when none). */
   readonly #lastUse: number[];
   #fused = false;
@@ -132,7 +135,7 @@ export class Darknet extends Module {
 
   #run(x: Tensor, want: Set<number>): { heads: Tensor[]; kept: Map<number, Tensor> } {
     if (x.ndim !== 4 || x.shape[1] !== this.cfg.net.channels) {
-      throw new Error(`Darknet: expected input [B, ${this.cfg.net.channels}, H, W], got [${x.shape}]`);
+      throw new Error(`${where(this.cfg.net.where)}: [net] channels=${this.cfg.net.channels}: expected input [B, ${this.cfg.net.channels}, H, W], got [${x.shape}]`);
     }
     layerShapes(this.cfg, x.shape[2], x.shape[3]); // a size the cfg cannot take fails here, naming the layer
     // fused inference runs channels-last throughout (its folded convs' weights are, conv_block.ts)

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { verifyImage, mapLimit } from './files.js';
 import { pixelBoxToRow } from './labels.js';
+import { parseJsonText, JsonSyntaxError } from '../util/json_text.js';
 import { DataError, Reporter, type Dataset, type ReadOptions, type Sample } from './types.js';
 
 interface CocoJson {
@@ -28,10 +29,35 @@ export interface CocoOptions extends ReadOptions {
   imageDir?: string;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Reads and checks the JSON's shape: an object with the three lists, every
+ * image an object with a numeric id, a file name and a size, every category
+ * an object with a numeric id. (Annotations are checked one by one and skipped.)
+ */
+function readCocoDoc(jsonPath: string): CocoJson {
+  const text = readFileSync(jsonPath, 'utf8');
+  let doc: unknown;
+  try {
+    doc = parseJsonText(text, jsonPath);
+  } catch (e) {
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    throw new DataError({ kind: 'config', file: jsonPath, line: e.line, message: `invalid JSON${e.column === undefined ? '' : ` (column ${e.column})`}: ${e.reason}` });
+  }
+  const fail = (message: string): never => { throw new DataError({ kind: 'config', file: jsonPath, message }); };
+  if (!isObject(doc)) return fail('COCO JSON is not an object');
+  for (const key of ['images', 'annotations', 'categories'] as const) if (!Array.isArray(doc[key])) fail(`COCO JSON has no \`${key}\` list`);
+  (doc.images as unknown[]).forEach((im, i) => {
+    if (!isObject(im) || typeof im.id !== 'number' || typeof im.file_name !== 'string' || im.file_name === '') fail(`images[${i}] needs a numeric \`id\` and a \`file_name\``);
+    else if (!(Number(im.width) > 0 && Number(im.height) > 0 && Number.isFinite(im.width) && Number.isFinite(im.height))) fail(`images[${i}] (id ${im.id}): bad width/height ${JSON.stringify(im.width)}x${JSON.stringify(im.height)}`);
+  });
+  (doc.categories as unknown[]).forEach((c, i) => { if (!isObject(c) || typeof c.id !== 'number' || typeof c.name !== 'string') fail(`categories[${i}] needs a numeric \`id\` and a \`name\``); });
+  return doc as unknown as CocoJson;
+}
+
 export async function readCocoJson(jsonPath: string, options: CocoOptions = {}): Promise<Dataset> {
-  const doc = JSON.parse(readFileSync(jsonPath, 'utf8')) as CocoJson;
-  for (const key of ['images', 'annotations', 'categories'] as const)
-    if (!Array.isArray(doc[key])) throw new DataError({ kind: 'config', file: jsonPath, message: `COCO JSON has no \`${key}\` list` });
+  const doc = readCocoDoc(jsonPath);
   const reporter = new Reporter(options.strict);
   const cats = [...doc.categories].sort((a, b) => a.id - b.id);
   const catIndex = new Map(cats.map((c, i) => [c.id, i]));
@@ -41,7 +67,8 @@ export async function readCocoJson(jsonPath: string, options: CocoOptions = {}):
   const byImage = new Map<number, { train: number[]; ignored: number[]; kinds: 'crowd'[]; trainArea: number[]; ignoredArea: number[] }>();
   const images = new Map(doc.images.map((im) => [im.id, im]));
   for (const im of doc.images) byImage.set(im.id, { train: [], ignored: [], kinds: [], trainArea: [], ignoredArea: [] });
-  for (const a of doc.annotations) {
+  for (const [i, a] of doc.annotations.entries()) {
+    if (!isObject(a)) { reporter.report({ kind: 'annotation', file: jsonPath, message: `annotations[${i}] is not an object` }); continue; }
     const where = `annotation id ${a.id}`;
     const im = images.get(a.image_id);
     const bad = (message: string) => reporter.report({ kind: 'annotation', file: jsonPath, message: `${where}: ${message}` });

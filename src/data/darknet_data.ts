@@ -13,7 +13,10 @@ export function parseDarknetData(text: string, file: string): Record<string, str
     if (!line) return;
     const eq = line.indexOf('=');
     if (eq < 0) throw new DataError({ kind: 'config', file, line: i + 1, message: `expected key=value, got "${line}"` });
-    out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+    const key = line.slice(0, eq).trim(), value = line.slice(eq + 1).trim();
+    if (key === 'classes' && !(/^\d+$/.test(value) && Number(value) > 0 && Number(value) <= 1e6))
+      throw new DataError({ kind: 'config', file, line: i + 1, message: `classes=${value} is not a positive whole number` });
+    out[key] = value;
   });
   return out;
 }
@@ -36,7 +39,7 @@ export async function readDarknetData(dataPath: string, split: 'train' | 'valid'
   } else if (kv.classes) names = Array.from({ length: Number(kv.classes) }, (_, i) => `class${i}`);
   else throw new DataError({ kind: 'config', file: dataPath, message: 'needs `names=` or `classes=`' });
   if (kv.classes && Number(kv.classes) !== names.length)
-    throw new DataError({ kind: 'config', file: dataPath, message: `classes=${kv.classes} but the names file has ${names.length} names` });
+    throw new DataError({ kind: 'config', file: dataPath, message: `classes=${kv.classes} but the names file ${kv.names} has ${names.length} names` });
   const reporter = new Reporter(options.strict);
   const images = listImages(resolvePath(list, dataPath), dirname(dataPath), reporter);
   const samples = await yoloSamples(images, names.length, options, reporter);

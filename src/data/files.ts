@@ -3,7 +3,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
-import { probeImage } from './image.js';
+import { probeImage, sharpReason } from './image.js';
 import { EMPTY_LABELS, Reporter, type ReadOptions, type Sample } from './types.js';
 import { parseYoloLabels } from './labels.js';
 
@@ -38,14 +38,17 @@ export function listImages(spec: string, baseDir: string, reporter: Reporter): s
   if (statSync(p).isDirectory()) return walk(p, isImageFile).sort();
   if (extname(p).toLowerCase() === '.txt') {
     const out: string[] = [];
+    let listed = 0;
     readFileSync(p, 'utf8').split(/\r?\n/).forEach((raw, i) => {
       const line = raw.trim();
       if (!line || line.startsWith('#')) return;
+      listed++;
       const cands = line.startsWith('/') ? [line] : [resolve(dirname(p), line), resolve(baseDir, line), resolve(line)];
       const found = cands.find((c) => existsSync(c));
       if (found) out.push(found);
       else reporter.note({ kind: 'missing-image', file: p, line: i + 1, message: `listed image not found: ${line}` });
     });
+    if (listed === 0) reporter.note({ kind: 'config', file: p, message: 'image list is empty' });
     return out;
   }
   return [p];
@@ -115,7 +118,7 @@ export async function verifyImage(path: string, options: ReadOptions, reporter: 
     }
     return { width: info.width, height: info.height };
   } catch (e) {
-    reporter.note({ kind: 'corrupt-image', file: path, message: `cannot read image: ${(e as Error).message}; skipped` });
+    reporter.note({ kind: 'corrupt-image', file: path, message: `cannot read image: ${sharpReason(e)}; skipped` });
     return null;
   }
 }

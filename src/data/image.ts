@@ -42,6 +42,18 @@ async function jpegEndsCleanly(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * sharp's error message on one line: libvips appends one line per decoder
+ * warning, often the same one several times; each is kept once (dropped
+ * when an earlier line already says it), joined by '; ', and the leading
+ * 'Input file ' / 'Input buffer ' goes.
+ */
+export function sharpReason(e: unknown): string {
+  const kept: string[] = [];
+  for (const line of (e as Error).message.split('\n').map((l) => l.trim())) if (line && !kept.some((k) => k.includes(line))) kept.push(line);
+  return kept.join('; ').replace(/^Input (file|buffer) /, '');
+}
+
 /** Reads the header (cheap); throws when the file is not an image sharp can read. */
 export async function probeImage(path: string): Promise<ImageInfo> {
   const m = await sharp(path).metadata();

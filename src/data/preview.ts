@@ -7,7 +7,8 @@ import { loadSample } from './load_sample.js';
 import { mosaic4 } from './transforms/mosaic.js';
 import { drawBoxes, classColor } from './draw.js';
 import { Rng } from './rng.js';
-import type { Dataset } from './types.js';
+import { escapeXml } from '../util/xml_text.js';
+import { firstProblem, type Dataset } from './types.js';
 import type { Labeled } from './transforms/types.js';
 
 export interface PreviewOptions {
@@ -18,14 +19,10 @@ export interface PreviewOptions {
   allowTruncated?: boolean;
 }
 
-function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** Writes the preview PNG; returns the sample ids shown and the tiled labels. */
 export async function writePreview(ds: Dataset, path: string, options: PreviewOptions = {}): Promise<{ imageIds: string[]; preview: Labeled }> {
   const size = options.size ?? 416;
-  if (!ds.samples.length) throw new Error('preview: the dataset has no images');
+  if (!ds.samples.length) throw new Error(`preview: the dataset ${ds.origin} has no images${firstProblem(ds)}`);
   let picks = ds.samples.map((_, i) => i).filter((i) => ds.samples[i].labels.length > 0);
   if (picks.length < 4) picks = ds.samples.map((_, i) => i);
   if (options.seed) picks = new Rng(options.seed).shuffle([...picks]);

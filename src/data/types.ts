@@ -59,6 +59,11 @@ export function formatProblem(p: Problem): string {
 }
 
 /** Thrown in strict mode at the first problem, naming file and line. */
+/** ' (the first problem)' for an error about a dataset that came out empty, so it names the file to look at; '' when none. */
+export function firstProblem(ds: { problems: readonly Problem[] }): string {
+  return ds.problems.length ? ` (${formatProblem(ds.problems[0])})` : '';
+}
+
 export class DataError extends Error {
   constructor(readonly problem: Problem) {
     super(formatProblem(problem));

@@ -34,7 +34,9 @@ export async function readVoc(root: string, options: VocOptions = {}): Promise<D
   for (const year of years) {
     const list = join(year, 'ImageSets', 'Main', `${split}.txt`);
     if (!existsSync(list)) { reporter.note({ kind: 'config', file: list, message: 'split list not found; year skipped' }); continue; }
+    const before = entries.length;
     for (const line of readFileSync(list, 'utf8').split(/\r?\n/)) if (line.trim()) entries.push({ year, id: line.trim().split(/\s+/)[0] });
+    if (entries.length === before) reporter.note({ kind: 'config', file: list, message: 'split list is empty' });
   }
   const all = await mapLimit(entries, 8, async ({ year, id }): Promise<Sample | null> => {
     const xmlPath = join(year, 'Annotations', `${id}.xml`);

@@ -3,7 +3,7 @@
 // Detector.fromOnnx gives the same API over an exported model in
 // onnxruntime (onnx_detector.ts, which never loads libtorch).
 import * as torch from '../torch/index.js';
-import { Darknet } from '../darknet/index.js';
+import { Darknet, predictionError } from '../darknet/index.js';
 import { loadModelFile } from '../darknet/checkpoint.js';
 import { nonMaxSuppression } from '../boxes/index.js';
 import { loadImage } from './load_image.js';
@@ -36,7 +36,7 @@ export interface RawOutputs {
 export class Detector {
   constructor(readonly model: Darknet, readonly names: string[], readonly inputSize: [number, number], readonly device: torch.Device = 'cpu') {
     const classes = model.heads[0]?.classes;
-    if (classes === undefined) throw new Error('Detector: the cfg has no [yolo] layer');
+    if (classes === undefined) throw new Error(`${model.cfg.file}: no [yolo] layer (a Detector needs one)`);
     if (names.length !== classes) throw new Error(`Detector: ${names.length} class names for a cfg with classes=${classes}`);
     model.eval().fuseForInference();
   }
@@ -90,13 +90,18 @@ export class Detector {
       if (this.device !== 'cpu') input = input.to(this.device);
       const heads = torch.noGrad(() => this.model.forwardHeads(input));
       const decoded = this.model.decode(heads, w, h);
-      const perImage = nonMaxSuppression(decoded, {
-        confThreshold: options.conf ?? 0.25,
-        iouThreshold: options.iou ?? 0.45,
-        maxDetections: options.maxDet ?? 300,
-        agnostic: options.agnostic ?? false,
-        multiLabel: options.multiLabel ?? false,
-      });
+      let perImage: torch.Tensor[];
+      try {
+        perImage = nonMaxSuppression(decoded, {
+          confThreshold: options.conf ?? 0.25,
+          iouThreshold: options.iou ?? 0.45,
+          maxDetections: options.maxDet ?? 300,
+          agnostic: options.agnostic ?? false,
+          multiLabel: options.multiLabel ?? false,
+        });
+      } catch (e) {
+        throw predictionError(e, this.model);
+      }
       const results = perImage.map((dets, i) => toDetectionResult(dets.toArray(), prepared[i].geometry, this.names));
       return keepRaw ? { results, raw: { input, heads } } : { results };
     });

@@ -3,11 +3,8 @@
 import sharp from 'sharp';
 import { classColor } from '../data/draw.js';
 import type { RgbImage } from '../data/image.js';
+import { escapeXml } from '../util/xml_text.js';
 import type { Detection } from './detector.js';
-
-function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!);
-}
 
 /** An SVG overlay of the detections for an image of the given size. */
 export function detectionsSvg(width: number, height: number, detections: Detection[], classes: number): string {

@@ -2,7 +2,7 @@
 // BMP via bmp.ts, ...), turned upright by its EXIF orientation, as RGB
 // (the stored values: an embedded ICC profile is not applied; see decodeImage).
 import { readFileSync } from 'node:fs';
-import { decodeImage, type RgbImage } from '../data/image.js';
+import { decodeImage, sharpReason, type RgbImage } from '../data/image.js';
 import { decodeBmp, isBmp } from './bmp.js';
 
 export async function loadImage(source: string | Buffer): Promise<RgbImage> {
@@ -17,7 +17,6 @@ export async function loadImage(source: string | Buffer): Promise<RgbImage> {
   try {
     return await decodeImage(bytes, { failOn: 'error', upright: true });
   } catch (e) {
-    const reason = (e as Error).message.replace(/^Input (file|buffer) /, '');
-    throw new Error(`${name}: cannot read image: ${reason}`);
+    throw new Error(`${name}: cannot read image: ${sharpReason(e)}`);
   }
 }

@@ -1,6 +1,6 @@
 // The run's datasets and loaders: training set, and the evaluation set (the
 // validation split, a given spec, or the training set itself).
-import { DataLoader, NO_AUGMENT, FULL_AUGMENT, openDataset, type Dataset, type MultiScaleOptions, type Shard } from '../data/index.js';
+import { DataLoader, NO_AUGMENT, FULL_AUGMENT, openDataset, firstProblem, type Dataset, type MultiScaleOptions, type Shard } from '../data/index.js';
 import type { TrainOptions } from './options.js';
 
 export interface RunData {
@@ -36,7 +36,7 @@ async function openVal(o: TrainOptions, train: Dataset): Promise<{ ds: Dataset; 
 export async function openRunData(o: TrainOptions, multiScale?: MultiScaleOptions, shard?: Shard): Promise<RunData> {
   const size = o.shapesSize ?? o.imgSize;
   const train = await openDataset(o.data, { split: 'train', size, seed: o.seed });
-  if (train.samples.length === 0) throw new Error(`${o.data}: no training images`);
+  if (train.samples.length === 0) throw new Error(`${o.data}: no training images${firstProblem(train)}`);
   const { ds: val, origin } = await openVal(o, train);
   const trainLoader = new DataLoader(train, {
     batchSize: o.batchSize, imgSize: o.imgSize, shuffle: o.shuffle ?? true, seed: o.seed, augment: o.augment ? FULL_AUGMENT : NO_AUGMENT,

@@ -5,7 +5,7 @@
 // letterboxed frame (identity; fast, used while training), or original image
 // pixels through darknet's letterbox/stretch (eval_inputs.ts, `yolov3 val`).
 import * as torch from '../torch/index.js';
-import type { Darknet } from '../darknet/index.js';
+import { predictionError, type Darknet } from '../darknet/index.js';
 import type { DataLoader } from '../data/index.js';
 import { letterboxFor, nonMaxSuppression } from '../boxes/index.js';
 import { evaluateCoco, evaluateVoc, type CocoResult, type EvalDetection as Detection, type GroundTruth, type VocResult } from '../eval/index.js';
@@ -120,7 +120,12 @@ export async function evaluateDetector(model: Darknet, batches: DataLoader | Asy
         const rows = torch.tidy(() =>
           torch.noGrad(() => {
             const decoded = model.predict(device === 'cpu' ? batch.images : batch.images.to(device));
-            const out = nonMaxSuppression(decoded, { confThreshold: o.conf ?? 0.001, iouThreshold: o.iou ?? 0.6 });
+            let out: torch.Tensor[];
+            try {
+              out = nonMaxSuppression(decoded, { confThreshold: o.conf ?? 0.001, iouThreshold: o.iou ?? 0.6 });
+            } catch (e) {
+              throw predictionError(e, model);
+            }
             return out.map((t) => t.dataSync() as Float32Array);
           }),
         );

@@ -138,3 +138,23 @@ test('openDataset picks the reader from the description', async (t) => {
   assert.equal((await openDataset('shapes:3')).samples.length, 3);
   await assert.rejects(openDataset('/nowhere.yaml'), /\/nowhere\.yaml: dataset not found/);
 });
+
+test('COCO JSON of the wrong shape or syntax, and a bad darknet classes=, fail naming the file (and line)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'yolo-coco-shape-'));
+  const reject = async (text: string, pattern: RegExp) => {
+    writeFileSync(join(dir, 'x.json'), text);
+    await assert.rejects(readCocoJson(join(dir, 'x.json'), { imageDir: dir }), pattern);
+  };
+  await reject('{\n "images": [],\n "annotations": [] x\n}', /x\.json:3: invalid JSON \(column 20\)/);
+  await reject('null', /x\.json: COCO JSON is not an object/);
+  await reject('{"images": [null], "annotations": [], "categories": []}', /x\.json: images\[0\] needs a numeric `id` and a `file_name`/);
+  await reject('{"images": [{"id": 1, "file_name": "a.jpg", "width": -3, "height": 4}], "annotations": [], "categories": []}', /x\.json: images\[0\] \(id 1\): bad width\/height -3x4/);
+  await reject('{"images": [], "annotations": [], "categories": [{"id": "1", "name": "a"}]}', /x\.json: categories\[0\] needs a numeric `id` and a `name`/);
+  // an annotation that is not an object is skipped and reported, like any bad annotation
+  writeFileSync(join(dir, 'y.json'), '{"images": [], "annotations": [7], "categories": []}');
+  assert.match((await readCocoJson(join(dir, 'y.json'), { imageDir: dir })).problems[0].message, /annotations\[0\] is not an object/);
+  for (const classes of ['-1', '1e309', 'NaN', '0', '2.5']) {
+    writeFileSync(join(dir, 'c.data'), `train = list.txt\nclasses = ${classes}\n`);
+    await assert.rejects(readDarknetData(join(dir, 'c.data')), new RegExp(`c\\.data:2: classes=${classes.replace('.', '\\.')} is not a positive whole number`));
+  }
+});

@@ -42,3 +42,10 @@ test('CHW float conversion and PNG round trip', async () => {
   await writePng(img, path);
   assert.deepEqual((await decodeImage(path)).data, img.data);
 });
+
+test('sharpReason: libvips warning lines become one line, each said once', async () => {
+  const { sharpReason } = await import('../../src/data/image.js');
+  const e = new Error('Input file has corrupt header: VipsJpeg: Bogus Huffman table definition\nVipsJpeg: Bogus Huffman table definition\nVipsJpeg: Bogus Huffman table definition\nVipsJpeg: Corrupt JPEG data\n');
+  assert.equal(sharpReason(e), 'has corrupt header: VipsJpeg: Bogus Huffman table definition; VipsJpeg: Corrupt JPEG data');
+  assert.equal(sharpReason(new Error('Input buffer contains unsupported image format')), 'contains unsupported image format');
+});

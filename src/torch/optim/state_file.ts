@@ -35,5 +35,10 @@ export function optimizerStateFromTensors(tensors: Map<string, Tensor>, json: st
     if (dot < 0) throw new Error(`optimizer state: bad tensor name '${name}'`);
     (state[Number(rest.slice(0, dot))] ??= {})[rest.slice(dot + 1)] = t;
   }
+  // Every parameter's state has the same entries (Adam: step, exp_avg, exp_avg_sq): one missing
+  // (a damaged name) would otherwise surface as an undefined tensor in the next step.
+  const keys = Object.entries(state).map(([i, s]) => [i, Object.keys(s).sort().join(', ')]);
+  const odd = keys.find(([, k]) => k !== keys[0][1]);
+  if (odd) throw new Error(`optimizer state: parameter ${odd[0]} has {${odd[1]}}, parameter ${keys[0][0]} has {${keys[0][1]}}`);
   return { state, paramGroups: parsed.paramGroups };
 }

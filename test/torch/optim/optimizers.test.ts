@@ -157,3 +157,17 @@ test('optimizer state survives a tensor file round trip', async () => {
   });
   assert.equal(torch.memory().tensors, start);
 });
+
+test('optimizer state whose parameters lack an entry (a damaged tensor name) is refused, naming the parameter', () => {
+  const start = torch.memory().tensors;
+  torch.tidy(() => {
+    const json = JSON.stringify({ paramGroups: [{ lr: 0.1, params: [0, 1] }], numbers: {} });
+    const z = torch.zeros([2]);
+    const full = new Map([['o.state.0.exp_avg', z], ['o.state.0.exp_avg_sq', z], ['o.state.1.exp_avg', z], ['o.state.1.exp_avg_sq', z]]);
+    assert.equal(Object.keys(torch.optim.optimizerStateFromTensors(full, json, 'o').state).length, 2);
+    // '@optimizer/state.1.exp_avg_sq' as a fuzzed checkpoint had it: the name no longer matches
+    const damaged = new Map([...full].filter(([k]) => k !== 'o.state.1.exp_avg_sq'));
+    assert.throws(() => torch.optim.optimizerStateFromTensors(damaged, json, 'o'), /optimizer state: parameter 1 has \{exp_avg\}, parameter 0 has \{exp_avg, exp_avg_sq\}/);
+  });
+  assert.equal(torch.memory().tensors, start);
+});
