@@ -20,6 +20,7 @@ import { TAGS } from '../../src/train/tensorboard/index.js';
 import { readEventFile, tensorBoardScalars } from './tensorboard_read.js';
 import { SHAPES_CFG } from './train_setup.js';
 import { killAll, startYolo, type Child } from './child_run.js';
+import { rng } from '../boxes/random_boxes.js'; // mulberry32: the kill schedule from a seed
 
 const ENABLED = process.env.YOLO_SOAK === '1';
 const EPOCHS = 6;
@@ -27,17 +28,6 @@ const BATCHES = 8; // shapes:32 in batches of 4
 const KILLS = 10;
 const SLOW_MS = 150;
 
-/** mulberry32: the kill schedule from a seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 type Kind = 'checkpoint' | 'events' | 'time';
 const FAULT: Record<Exclude<Kind, 'time'>, RegExp> = {
