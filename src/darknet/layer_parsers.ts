@@ -51,6 +51,9 @@ export function parseLayer(r: SectionReader, ctx: LayerContext): LayerSpec {
       const groups = positive(r, 'groups', r.int('groups', 1));
       const filters = positive(r, 'filters', r.int('filters', 1));
       if (ctx.inC % groups !== 0 || filters % groups !== 0) r.fail('groups', `groups=${groups} must divide the input channels (${ctx.inC}) and filters (${filters})`);
+      // libtorch indexes a tensor's storage with 64-bit sizes, but a weight this large cannot be allocated or read from .weights (int32 counts)
+      const weights = filters * (ctx.inC / groups) * size * size;
+      if (weights > 2 ** 31 - 1) r.fail('size', `filters=${filters}, size=${size} on ${ctx.inC} input channels make ${weights} weights, more than a layer can hold (2^31 − 1)`);
       r.unsupported('dilation', ['1']);
       r.unsupported('binary', ['0']);
       r.unsupported('xnor', ['0']);
@@ -105,6 +108,7 @@ function parseYolo(r: SectionReader, ctx: LayerContext, base: Pick<YoloSpec, 'in
   if (!flat || flat.length === 0 || flat.length % 2 !== 0) r.fail('anchors', 'anchors= must list w,h pairs');
   const num = r.int('num', flat.length / 2);
   if (num * 2 !== flat.length) r.fail('num', `num=${num} but anchors= lists ${flat.length / 2} pairs`);
+  for (const v of flat) if (!(v > 0 && Number.isFinite(v))) r.fail('anchors', `anchors= has ${v}: every anchor width and height must be a positive number of pixels`);
   const anchors = Array.from({ length: num }, (_, i): [number, number] => [flat[2 * i], flat[2 * i + 1]]);
   const mask = r.list('mask') ?? anchors.map((_, i) => i);
   for (const m of mask) if (m < 0 || m >= num) r.fail('mask', `mask index ${m} outside anchors 0..${num - 1}`);

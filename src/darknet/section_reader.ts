@@ -5,6 +5,8 @@ import { CfgError, type CfgWarning } from './errors.js';
 import type { CfgOption, CfgSection } from './cfg_text.js';
 
 const INT = /^[+-]?\d+$/;
+/** The largest C int: darknet's atoi. */
+const INT_MAX = 2 ** 31 - 1;
 const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export class SectionReader {
@@ -41,7 +43,10 @@ export class SectionReader {
     const o = this.take(key);
     if (!o) return fallback;
     if (!INT.test(o.value)) this.fail(key, `${key}=${o.value} is not an integer`);
-    return Number(o.value);
+    const v = Number(o.value);
+    // darknet reads a C int (atoi); past its range the value is not the one written
+    if (Math.abs(v) > INT_MAX) this.fail(key, `${key}=${o.value} is outside darknet's integer range (±${INT_MAX})`);
+    return v;
   }
 
   float(key: string, fallback: number): number;
