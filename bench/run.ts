@@ -13,6 +13,7 @@ const OPTIONAL: [string, string][] = [
   ['detect', 'benchDetect'],
   ['train', 'benchTrain'],
   ['deploy', 'benchDeploy'],
+  ['ddp', 'benchDdp'],
 ];
 
 async function main(): Promise<void> {
