@@ -30,7 +30,9 @@ test('Event bytes by hand: wall_time double, step varint, summary { value { tag,
   const summary = '0a08' + value; // value=1, 8 bytes
   assert.equal(bytes.toString('hex'), '09' + '000000000000f83f' + '1003' + '2a0a' + summary);
   // a negative step is a 10-byte two's-complement varint, as protobuf's int64
-  assert.equal(Buffer.from(encodeScalarEvent(0, -1, [])).toString('hex'), '09' + '0000000000000000' + '10' + 'ffffffffffffffffff01' + '2a00');
+  assert.equal(Buffer.from(encodeScalarEvent(1.5, -1, [])).toString('hex'), '09' + '000000000000f83f' + '10' + 'ffffffffffffffffff01' + '2a00');
+  // proto3: a field at its default (wall_time 0, step 0) is not written
+  assert.equal(Buffer.from(encodeScalarEvent(0, 0, [])).toString('hex'), '2a00');
   // a record: length, masked CRC of the length, data, masked CRC of the data
   const rec = encodeRecord(Buffer.from('abc'));
   assert.equal(rec.length, 8 + 4 + 3 + 4);

@@ -1,18 +1,9 @@
 // Event and Summary protobufs as TensorBoard defines them
-// (tensorboard/compat/proto/event.proto and summary.proto); only the
-// fields a scalar log needs. Field numbers must match those files.
-import { ProtoWriter } from './protobuf.js';
-
-const EVENT_WALL_TIME = 1; // double
-const EVENT_STEP = 2; // int64
-const EVENT_FILE_VERSION = 3; // string (oneof what)
-const EVENT_SUMMARY = 5; // Summary (oneof what)
-const EVENT_SESSION_LOG = 7; // SessionLog (oneof what)
-const SESSION_LOG_STATUS = 1; // enum SessionStatus
-const SESSION_START = 1; // SessionLog.START
-const SUMMARY_VALUE = 1; // repeated Summary.Value
-const VALUE_TAG = 1; // string
-const VALUE_SIMPLE_VALUE = 2; // float (oneof value)
+// (tensorboard/compat/proto/event.proto and summary.proto, the subset a
+// scalar log needs, vendored in proto/), encoded and decoded by protobufjs.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
 
 /** The version string TensorBoard expects in a file's first event. */
 export const FILE_VERSION = 'brain.Event:2';
@@ -22,11 +13,39 @@ export interface ScalarValue {
   value: number;
 }
 
+/** One decoded Event: its step, scalar values (float32) and whether it is the purge marker. */
+export interface ReadEvent {
+  step: number;
+  /** Summary values (tag, float32 value). */
+  scalars: ScalarValue[];
+  /** A session_log START: the purge marker. */
+  sessionStart: boolean;
+}
+
+/** proto/event.proto beside this file, or (from dist/src/train/tensorboard) in the repository's src. */
+function schemaPath(): string {
+  const beside = fileURLToPath(new URL('./proto/event.proto', import.meta.url));
+  if (existsSync(beside)) return beside;
+  return fileURLToPath(new URL('../../../../src/train/tensorboard/proto/event.proto', import.meta.url));
+}
+
+let eventType: protobuf.Type | undefined;
+
+function eventProto(): protobuf.Type {
+  eventType ??= new protobuf.Root().loadSync(schemaPath(), { keepCase: true }).lookupType('tensorboard.Event');
+  return eventType;
+}
+
+const SESSION_START = 1; // SessionLog.START
+
+function encode(event: Record<string, unknown>): Uint8Array {
+  const type = eventProto();
+  return type.encode(type.fromObject(event)).finish();
+}
+
 /** The file's first event; a resumed writer gives it the purge step, as PyTorch's SummaryWriter(purge_step=…) does. */
 export function encodeFileVersionEvent(wallTime: number, step?: number): Uint8Array {
-  const w = new ProtoWriter().double(EVENT_WALL_TIME, wallTime);
-  if (step) w.int64(EVENT_STEP, step);
-  return w.string(EVENT_FILE_VERSION, FILE_VERSION).finish();
+  return encode({ wall_time: wallTime, ...(step ? { step } : {}), file_version: FILE_VERSION });
 }
 
 /**
@@ -37,13 +56,24 @@ export function encodeFileVersionEvent(wallTime: number, step?: number): Uint8Ar
  * are shown once.
  */
 export function encodeSessionStartEvent(wallTime: number, step: number): Uint8Array {
-  const log = new ProtoWriter().int64(SESSION_LOG_STATUS, SESSION_START);
-  return new ProtoWriter().double(EVENT_WALL_TIME, wallTime).int64(EVENT_STEP, step).message(EVENT_SESSION_LOG, log).finish();
+  return encode({ wall_time: wallTime, step, session_log: { status: SESSION_START } });
 }
 
 /** One Event holding a Summary of scalar values (stored as float32, as TensorBoard does). */
 export function encodeScalarEvent(wallTime: number, step: number, values: readonly ScalarValue[]): Uint8Array {
-  const summary = new ProtoWriter();
-  for (const v of values) summary.message(SUMMARY_VALUE, new ProtoWriter().string(VALUE_TAG, v.tag).float(VALUE_SIMPLE_VALUE, v.value));
-  return new ProtoWriter().double(EVENT_WALL_TIME, wallTime).int64(EVENT_STEP, step).message(EVENT_SUMMARY, summary).finish();
+  return encode({ wall_time: wallTime, step, summary: { value: values.map((v) => ({ tag: v.tag, simple_value: v.value })) } });
+}
+
+/** One Event's bytes, decoded (throws on bytes that are not an Event). */
+export function decodeEvent(data: Uint8Array): ReadEvent {
+  const ev = eventProto().toObject(eventProto().decode(data), { longs: Number, enums: Number, defaults: false }) as {
+    step?: number;
+    summary?: { value?: { tag?: string; simple_value?: number }[] };
+    session_log?: { status?: number };
+  };
+  return {
+    step: ev.step ?? 0,
+    scalars: (ev.summary?.value ?? []).map((v) => ({ tag: v.tag ?? '', value: v.simple_value ?? NaN })),
+    sessionStart: ev.session_log?.status === SESSION_START,
+  };
 }

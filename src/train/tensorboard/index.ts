@@ -4,4 +4,3 @@ export { TAGS, logIteration, logEpoch, epochScalars, type LossParts } from './ta
 export { crc32c, maskCrc, maskedCrc32c } from './crc32c.js';
 export { encodeRecord } from './record.js';
 export { encodeFileVersionEvent, encodeScalarEvent, FILE_VERSION, type ScalarValue } from './event.js';
-export { ProtoWriter } from './protobuf.js';
