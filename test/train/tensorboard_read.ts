@@ -1,6 +1,7 @@
 // An independent reader of tfevents files for tests: its own bitwise
 // CRC-32C (no table, so not the writer's code) and protobufjs decoding from
-// the published TensorBoard .proto field numbers in fixtures/.
+// TensorBoard's published .proto schema (the subset vendored in
+// src/train/tensorboard/proto/).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
@@ -30,7 +31,7 @@ export interface DecodedEvent {
   values: { tag: string; simpleValue: number }[];
 }
 
-const fixtures = join(REPO_ROOT, 'test', 'train', 'fixtures');
+const schema = join(REPO_ROOT, 'src', 'train', 'tensorboard', 'proto', 'event.proto');
 let eventType: protobuf.Type | undefined;
 
 /**
@@ -40,7 +41,7 @@ let eventType: protobuf.Type | undefined;
  * TensorBoard reads it.
  */
 export function readEventFile(path: string, { cutTail = false } = {}): DecodedEvent[] {
-  eventType ??= protobuf.loadSync(join(fixtures, 'event.proto')).lookupType('tensorboard.Event');
+  eventType ??= protobuf.loadSync(schema).lookupType('tensorboard.Event');
   const buf = readFileSync(path);
   const out: DecodedEvent[] = [];
   let at = 0;
