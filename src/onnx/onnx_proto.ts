@@ -3,9 +3,8 @@
 // schema, encodes the messages and reads metadata back, so no byte of the
 // format is written or parsed by hand. Field names stay as the schema spells
 // them (keepCase).
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { packageFile } from '../util/package_file.js';
 
 /** TensorProto.DataType values used here. */
 export const DataType = { FLOAT: 1, BOOL: 9, INT64: 7 } as const;
@@ -59,17 +58,10 @@ export interface ModelProto {
   metadata_props: { key: string; value: string }[];
 }
 
-/** proto/onnx.proto beside this file, or (from dist/src/onnx) in the repository's src/onnx. */
-function schemaPath(): string {
-  const beside = fileURLToPath(new URL('./proto/onnx.proto', import.meta.url));
-  if (existsSync(beside)) return beside;
-  return fileURLToPath(new URL('../../../src/onnx/proto/onnx.proto', import.meta.url));
-}
-
 let schema: protobuf.Root | undefined;
 
 function onnxSchema(): protobuf.Root {
-  schema ??= new protobuf.Root().loadSync(schemaPath(), { keepCase: true });
+  schema ??= new protobuf.Root().loadSync(packageFile(import.meta.url, 'src/onnx/proto/onnx.proto'), { keepCase: true });
   return schema;
 }
 

@@ -1,9 +1,8 @@
 // Event and Summary protobufs as TensorBoard defines them
 // (tensorboard/compat/proto/event.proto and summary.proto, the subset a
 // scalar log needs, vendored in proto/), encoded and decoded by protobufjs.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { packageFile } from '../../util/package_file.js';
 
 /** The version string TensorBoard expects in a file's first event. */
 export const FILE_VERSION = 'brain.Event:2';
@@ -22,17 +21,10 @@ export interface ReadEvent {
   sessionStart: boolean;
 }
 
-/** proto/event.proto beside this file, or (from dist/src/train/tensorboard) in the repository's src. */
-function schemaPath(): string {
-  const beside = fileURLToPath(new URL('./proto/event.proto', import.meta.url));
-  if (existsSync(beside)) return beside;
-  return fileURLToPath(new URL('../../../../src/train/tensorboard/proto/event.proto', import.meta.url));
-}
-
 let eventType: protobuf.Type | undefined;
 
 function eventProto(): protobuf.Type {
-  eventType ??= new protobuf.Root().loadSync(schemaPath(), { keepCase: true }).lookupType('tensorboard.Event');
+  eventType ??= new protobuf.Root().loadSync(packageFile(import.meta.url, 'src/train/tensorboard/proto/event.proto'), { keepCase: true }).lookupType('tensorboard.Event');
   return eventType;
 }
 
