@@ -169,7 +169,18 @@ export class TensorMethods {
   expand(this: Tensor, shape: number[]): Tensor { return op('aten::expand', this, shape); }
   expandAs(this: Tensor, other: Tensor): Tensor { return op('aten::expand_as', this, other); }
   contiguous(this: Tensor): Tensor { return op('aten::contiguous', this); }
-  isContiguous(this: Tensor): boolean { return opValue('aten::is_contiguous', this) as boolean; }
+  /** Row-major contiguous, by PyTorch's rule: sizes-1 dims and empty tensors do not count (libtorch has no aten::is_contiguous op to call). */
+  isContiguous(this: Tensor): boolean {
+    const [shape, strides] = [this.shape, this.stride()];
+    if (shape.includes(0)) return true;
+    let expected = 1;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (shape[d] === 1) continue;
+      if (strides[d] !== expected) return false;
+      expected *= shape[d];
+    }
+    return true;
+  }
   flatten(this: Tensor, startDim = 0, endDim = -1): Tensor { return op('aten::flatten.using_ints', this, startDim, endDim); }
   narrow(this: Tensor, dim: number, start: number, length: number): Tensor { return op('aten::narrow', this, dim, start, length); }
   /** Python's `t[..., start:end:step]` along `dim` (a view). */

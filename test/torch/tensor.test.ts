@@ -138,3 +138,20 @@ test('threads: set to the machine cores at load, adjustable', () => {
   assert.equal(typeof torch.cuda.isAvailable(), 'boolean');
   assert.match(torch.versions().torch, /^\d+\.\d+/);
 });
+
+test('isContiguous follows PyTorch: row-major strides, size-1 dims and empty tensors ignored', () => {
+  const start = torch.memory().tensors;
+  torch.tidy(() => {
+    const x = torch.zeros([2, 3, 4]);
+    assert.equal(x.isContiguous(), true);
+    assert.equal(x.transpose(0, 2).isContiguous(), false); // strides [1, 4, 12]
+    assert.equal(x.transpose(0, 2).contiguous().isContiguous(), true);
+    assert.equal(x.narrow(2, 0, 2).isContiguous(), false); // strides [12, 4, 1] on sizes [2, 3, 2]
+    assert.equal(x.narrow(0, 1, 1).isContiguous(), true); // one row of a contiguous tensor
+    assert.equal(torch.zeros([3, 1]).expand([3, 5]).isContiguous(), false); // stride 0 on a size-5 dim
+    assert.equal(torch.zeros([1, 4]).transpose(0, 1).isContiguous(), true); // [4, 1] with strides [1, 4]: the size-1 dim does not count
+    assert.equal(torch.zeros([0, 3]).transpose(0, 1).isContiguous(), true);
+  });
+  assert.equal(torch.memory().tensors, start);
+});
+
