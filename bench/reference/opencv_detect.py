@@ -3,10 +3,11 @@ thread count; times blob + forward + box decoding + NMS per batch and prints
 JSON: {batch: [seconds of each repeat]}."""
 import json
 import sys
-import time
 
 import cv2
 import numpy as np
+
+from timing import run_times  # bench/reference/timing.py (the script's folder is on sys.path)
 
 spec = json.loads(sys.argv[1])
 cv2.setNumThreads(spec["threads"])
@@ -32,13 +33,5 @@ def detect(batch):
         cv2.dnn.NMSBoxesBatched(ltwh.tolist(), conf[keep].tolist(), cls[keep].tolist(), 0.25, 0.45) if len(ltwh) else None
 
 
-out = {}
-for batch in spec["batches"]:
-    detect(batch)
-    times = []
-    for _ in range(spec["repeats"]):
-        t0 = time.perf_counter()
-        detect(batch)
-        times.append(time.perf_counter() - t0)
-    out[str(batch)] = times
-print(json.dumps(out))
+# one warm-up per batch size, then each repeat's seconds
+print(json.dumps({str(b): run_times(lambda: detect(b), spec["repeats"], 1) for b in spec["batches"]}))

@@ -6,7 +6,6 @@ of each repeat]}."""
 import json
 import os
 import sys
-import time
 
 import cv2
 import numpy as np
@@ -15,6 +14,7 @@ import torchvision.ops as ops
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from train_step import Darknet  # noqa: E402
+from timing import run_times  # noqa: E402
 
 spec = json.loads(sys.argv[1])
 torch.set_num_threads(spec["threads"])
@@ -61,13 +61,5 @@ def detect(batch):
             ops.batched_nms(boxes, scores, cls, 0.45)[:300]
 
 
-out = {}
-for batch in spec["batches"]:
-    detect(batch)
-    times = []
-    for _ in range(spec["repeats"]):
-        t0 = time.perf_counter()
-        detect(batch)
-        times.append(time.perf_counter() - t0)
-    out[str(batch)] = times
-print(json.dumps(out))
+# one warm-up per batch size, then each repeat's seconds
+print(json.dumps({str(b): run_times(lambda: detect(b), spec["repeats"], 1) for b in spec["batches"]}))

@@ -1,7 +1,7 @@
 // Runs one script as several ranks of a process group (local processes with
 // the torchrun environment), for the distributed tests.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freeLocalPort } from '../../src/train/ddp/launch.js';
 
 export interface RankResult {
   rank: number;
@@ -11,17 +11,8 @@ export interface RankResult {
   stderr: string;
 }
 
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+/** A TCP port free on 127.0.0.1 right now: the launcher's own. */
+export const freePort = freeLocalPort;
 
 /** Starts `node script ...args` once per rank and resolves when all have exited (killed after `killAfterMs`). */
 export async function runRanks(script: string, args: string[], worldSize: number, options: { env?: NodeJS.ProcessEnv; killAfterMs?: number } = {}): Promise<RankResult[]> {
