@@ -77,14 +77,25 @@ export class ConvBlock extends Module {
     });
   }
 
-  #foldedConv(): { weight: Tensor; bias: Tensor } {
+  /**
+   * The conv's weight [filters, in/groups, k, k] and bias [filters] with the
+   * batch norm folded in as darknet computes it at inference, new tensors in
+   * the weight's dtype (the inference cache here and the ONNX export use it).
+   */
+  foldedWeights(): { weight: Tensor; bias: Tensor } {
     return torch.tidy(() => {
       const bn = this.bn;
-      if (!bn) return { weight: toChannelsLast(this.conv.weight), bias: this.conv.bias!.clone() };
+      if (!bn) return { weight: this.conv.weight.clone(), bias: this.conv.bias!.clone() };
       // darknet's k = γ / (sqrt(var) + ε), shift β − mean·k, in float64
       const scale = bn.weight.to('float64').div(bn.runningVar.to('float64').sqrt().add(DARKNET_BN_EPS));
       const shift = bn.bias.to('float64').sub(bn.runningMean.to('float64').mul(scale));
-      const folded = foldAffineIntoConv(this.conv.weight, null, scale, shift);
+      return foldAffineIntoConv(this.conv.weight, null, scale, shift);
+    });
+  }
+
+  #foldedConv(): { weight: Tensor; bias: Tensor } {
+    return torch.tidy(() => {
+      const folded = this.foldedWeights();
       return { weight: toChannelsLast(folded.weight), bias: folded.bias };
     });
   }

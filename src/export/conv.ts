@@ -1,12 +1,12 @@
 // A darknet [convolutional] layer as one ONNX Conv (groups, stride, pad)
 // plus its activation. Batch norm is folded into the Conv's weights and
 // bias with darknet's inference formula, the one our ConvBlock computes
-// (conv_block.ts darknetBatchNorm):
+// (conv_block.ts darknetBatchNorm, folded by ConvBlock.foldedWeights):
 //   y = (conv(x) − mean) · γ / (sqrt(var) + 1e-6) + β
 //     = conv_{W·k}(x) + (β − mean·k),   k = γ / (sqrt(var) + 1e-6),
 // in float64 from the float32 parameters, rounded once to float32.
 import * as torch from '../torch/index.js';
-import { DARKNET_BN_EPS, type ConvBlock } from '../darknet/index.js';
+import type { ConvBlock } from '../darknet/index.js';
 import { ints, i, type GraphBuilder } from './graph.js';
 import { activation } from './ops.js';
 
@@ -15,21 +15,12 @@ export function values(t: torch.Tensor): Float32Array {
   return torch.tidy(() => t.cpu().float().contiguous().dataSync() as Float32Array);
 }
 
-/** Kernel [filters, in/groups, k, k] and bias [filters] with batch norm folded in. */
+/** Kernel [filters, in/groups, k, k] and bias [filters] with batch norm folded in (ConvBlock.foldedWeights). */
 export function foldedConvWeights(block: ConvBlock): { weight: Float32Array; bias: Float32Array } {
-  const weight = values(block.conv.weight);
-  if (!block.bn) return { weight, bias: values(block.conv.bias!) };
-  const [gamma, beta, mean, variance] = [block.bn.weight, block.bn.bias, block.bn.runningMean, block.bn.runningVar].map(values);
-  const filters = gamma.length;
-  const perFilter = weight.length / filters;
-  const folded = new Float32Array(weight.length);
-  const bias = new Float32Array(filters);
-  for (let o = 0; o < filters; o++) {
-    const k = gamma[o] / (Math.sqrt(variance[o]) + DARKNET_BN_EPS);
-    for (let j = o * perFilter; j < (o + 1) * perFilter; j++) folded[j] = weight[j] * k;
-    bias[o] = beta[o] - mean[o] * k;
-  }
-  return { weight: folded, bias };
+  return torch.tidy(() => {
+    const { weight, bias } = block.foldedWeights();
+    return { weight: values(weight), bias: values(bias) };
+  });
 }
 
 /** Emits the layer's Conv and activation; returns the output value's name. */
