@@ -58,7 +58,8 @@ export function encodeScalarEvent(wallTime: number, step: number, values: readon
 
 /** One Event's bytes, decoded (throws on bytes that are not an Event). */
 export function decodeEvent(data: Uint8Array): ReadEvent {
-  const ev = eventProto().toObject(eventProto().decode(data), { longs: Number, enums: Number, defaults: false }) as {
+  const type = eventProto();
+  const ev = type.toObject(type.decode(data), { longs: Number, enums: Number, defaults: false }) as {
     step?: number;
     summary?: { value?: { tag?: string; simple_value?: number }[] };
     session_log?: { status?: number };
