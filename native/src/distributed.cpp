@@ -4,11 +4,7 @@
 // moves tensors, it knows nothing of models. Every failure (a timeout, a
 // peer whose connection closed) becomes a JavaScript error that names this
 // rank, the world size and the collective.
-#include "common.h"
-
-#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include "distributed.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -16,40 +12,6 @@
 
 namespace yolo_native {
 namespace {
-
-struct GroupBox {
-  c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
-  int rank;
-  int world;
-};
-
-const napi_type_tag kGroupTag = {0x51c7a9e03d2b4f18ULL, 0x9a6e2c4b7d1f3e05ULL};
-
-GroupBox* groupOf(const Napi::Env& env, const Napi::Value& value) {
-  if (!value.IsExternal() || !value.As<Napi::External<GroupBox>>().CheckTypeTag(&kGroupTag))
-    throwTypeError(env, "expected a process group");
-  GroupBox* box = value.As<Napi::External<GroupBox>>().Data();
-  if (!box->group) throwError(env, "process group was already destroyed");
-  return box;
-}
-
-std::string where(const GroupBox* box, const char* collective) {
-  return "rank " + std::to_string(box->rank) + " of " + std::to_string(box->world) + ": " + collective;
-}
-
-// Runs one collective to completion; libtorch's and Gloo's errors get the rank and collective in front.
-template <typename Start>
-void runCollective(const Napi::Env& env, GroupBox* box, const char* collective, Start start) {
-  try {
-    c10::intrusive_ptr<c10d::Work> work = start();
-    work->wait();
-  } catch (const c10::Error& e) {
-    throwError(env, where(box, collective) + " failed: " + e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    throwError(env, where(box, collective) + " failed: " + e.what());
-  }
-}
 
 // Dense, contiguous CPU tensors only: Gloo reads and writes their memory in place.
 std::vector<at::Tensor> tensorList(const Napi::Env& env, const Napi::Value& value, const char* what) {
