@@ -43,6 +43,18 @@ test('missing, truncated and foreign tensor files give errors naming the file', 
   assert.throws(() => torch.io.loadTensorFile(join(dir, 'short.safetensors')), /short\.safetensors: .*truncated/);
   writeFileSync(join(dir, 'tiny.safetensors'), raw.subarray(0, 5));
   assert.throws(() => torch.io.loadTensorFile(join(dir, 'tiny.safetensors')), /tiny\.safetensors: .*only 5 bytes/);
+  writeFileSync(join(dir, 'trailing.safetensors'), Buffer.concat([raw, Buffer.from([1, 2, 3])]));
+  assert.throws(() => torch.io.loadTensorFile(join(dir, 'trailing.safetensors')), /trailing\.safetensors: .*3 bytes after the last tensor/);
+  const handMade = (header: object, dataBytes: number) => {
+    const json = Buffer.from(JSON.stringify(header));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(json.length));
+    return Buffer.concat([len, json, Buffer.alloc(dataBytes)]);
+  };
+  writeFileSync(join(dir, 'hole.safetensors'), handMade({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, 12));
+  assert.throws(() => torch.io.loadTensorFile(join(dir, 'hole.safetensors')), /hole\.safetensors: .*bytes 4\.\.8 of the data belong to no tensor/);
+  writeFileSync(join(dir, 'overlap.safetensors'), handMade({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, 8));
+  assert.throws(() => torch.io.loadTensorFile(join(dir, 'overlap.safetensors')), /overlap\.safetensors: .*tensor 'b' \(bytes 4\.\.8\) overlaps/);
   writeFileSync(join(dir, 'foreign.safetensors'), 'this is a text file, not tensors');
   assert.throws(() => torch.io.loadTensorFile(join(dir, 'foreign.safetensors')), /foreign\.safetensors: not a valid tensor file/);
   assert.equal(torch.memory().tensors, start);

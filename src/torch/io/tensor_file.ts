@@ -50,6 +50,21 @@ function bad(source: string, problem: string): never {
   throw new Error(`${source}: not a valid tensor file: ${problem}`);
 }
 
+/**
+ * The safetensors rule: the tensors' byte ranges cover the data exactly,
+ * with no hole, overlap or trailing bytes; else a file cut or pasted
+ * together would load quietly with some tensors reading other bytes.
+ */
+function checkCoverage(source: string, ranges: [string, number, number][], dataLen: number): void {
+  let at = 0;
+  for (const [name, begin, end] of [...ranges].sort((a, b) => a[1] - b[1] || a[2] - b[2])) {
+    if (begin < at) bad(source, `tensor '${name}' (bytes ${begin}..${end}) overlaps the tensor before it`);
+    if (begin > at) bad(source, `bytes ${at}..${begin} of the data belong to no tensor`);
+    at = end;
+  }
+  if (at !== dataLen) bad(source, `${dataLen - at} bytes after the last tensor belong to no tensor`);
+}
+
 /** Parses tensor-file bytes; every tensor is a new copy owned by the caller. */
 export function decodeTensorFile(bytes: Uint8Array, source = 'tensor file'): TensorFile {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -82,6 +97,7 @@ export function decodeTensorFile(bytes: Uint8Array, source = 'tensor file'): Ten
     if (end > dataLen) bad(source, `tensor '${name}' ends at byte ${end} of ${dataLen} data bytes: file truncated`);
     specs.push([name, dtype, shape as number[], begin, end]);
   }
+  checkCoverage(source, specs.map(([name, , , begin, end]) => [name, begin, end]), dataLen);
   const tensors = new Map<string, Tensor>();
   try {
     for (const [name, dtype, shape, begin, end] of specs) {
