@@ -48,14 +48,21 @@ export function exited(child: ChildProcess): Promise<number | string> {
   return new Promise((resolve) => child.once('close', (code, signal) => resolve(code ?? signal ?? 'unknown')));
 }
 
-/** Runs a binary to its end; its stdout, or an error with its stderr. */
-async function output(binary: 'ffmpeg' | 'ffprobe', args: string[], what: string): Promise<string> {
+/** How long ffprobe may take to answer by default: a stream or device that never sends would otherwise hang detect. */
+export const PROBE_TIMEOUT_MS = 30_000;
+
+/** Runs a binary to its end (killed after timeoutMs); its stdout, or an error with its stderr. */
+async function output(binary: 'ffmpeg' | 'ffprobe', args: string[], what: string, timeoutMs = 0): Promise<string> {
   const child = await spawnFfmpeg(binary, args);
   const err = stderrTail(child);
   let out = '';
+  let timedOut = false;
+  const timer = timeoutMs > 0 ? setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs) : undefined;
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (s: string) => (out += s));
   const code = await exited(child);
+  clearTimeout(timer);
+  if (timedOut) throw new Error(`${what}: ${binary} gave no answer in ${timeoutMs / 1000} s (a stream or device that sends nothing?)`);
   if (code !== 0) throw new Error(`${what}: ${err() || `${binary} exited with ${code}`}`);
   return out;
 }
@@ -77,8 +84,8 @@ interface ProbeStream {
 }
 
 /** ffprobe's first video stream of `source` (a file, a URL, a device); an error naming it and ffprobe's message otherwise. */
-export async function probeVideo(source: string): Promise<VideoInfo> {
-  const text = await output('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', '-select_streams', 'v:0', source], `${source}: cannot read video`);
+export async function probeVideo(source: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<VideoInfo> {
+  const text = await output('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', '-select_streams', 'v:0', source], `${source}: cannot read video`, timeoutMs);
   const probe = JSON.parse(text) as { streams?: ProbeStream[]; format?: { duration?: string } };
   const s = probe.streams?.[0];
   if (!s?.width || !s.height) throw new Error(`${source}: cannot read video: ffprobe finds no video stream`);

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadImage } from '../../src/detect/load_image.js';
@@ -62,4 +63,14 @@ test('errors name the file: not a video (ffprobe\'s message), an unwritable outp
     for (let i = 0; i < 50; i++) await writer.write(frame);
     await writer.close();
   }, /no-such-folder\/out\.mp4: cannot write video: .*No such file or directory/s);
+});
+
+test('a source that never sends (a FIFO nobody writes) fails the probe after its timeout, naming the source', async (t) => {
+  if (!hasFfmpeg(t)) return;
+  const fifo = join(mkdtempSync(join(tmpdir(), 'yolov3-vfifo-')), 'silent.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const t0 = performance.now();
+  await assert.rejects(probeVideo(fifo, 1500), /silent\.fifo: cannot read video: ffprobe gave no answer in 1\.5 s/);
+  const seconds = (performance.now() - t0) / 1000;
+  assert.ok(seconds >= 1.4 && seconds < 20, `the probe ended after ${seconds} s`);
 });
