@@ -9,7 +9,7 @@ import { loadImage } from '../detect/load_image.js';
 import { saveDetectionsImage } from '../detect/draw.js';
 import { expandSource } from '../detect/sources.js';
 import { OnnxDetector } from '../detect/onnx_detector.js';
-import { videoSources } from '../detect/video_sources.js';
+import { videoSources, videosBesideImages } from '../detect/video_sources.js';
 import type { DetectOptions, DetectionResult } from '../detect/types.js';
 import type { RgbImage } from '../data/image.js';
 import { formatHelp, parseArgs, UsageError, type Parsed, type Specs } from './args.js';
@@ -102,6 +102,8 @@ export async function runDetect(argv: string[]): Promise<number> {
   const videos = videoSources(args.source!);
   if (videos) return (await import('./detect_video.js')).runDetectVideo(args, videos, openDetector);
   const { files, single } = expandSource(args.source!);
+  const skipped = videosBesideImages(args.source!);
+  if (skipped.length) console.error(`warning: ${args.source} holds images and ${skipped.length} video${skipped.length === 1 ? '' : 's'} (${skipped.slice(0, 3).map((f) => basename(f)).join(', ')}${skipped.length > 3 ? ', ...' : ''}): reading the images only; pass the videos as their own --source`);
   // before any work: a read-only or unwritable folder fails now, not after the model has run
   if (args.out) ensureWritableDir(args.out, `--out ${args.out}`);
   if (args['save-raw']) ensureWritableDir(args['save-raw'], `--save-raw ${args['save-raw']}`);

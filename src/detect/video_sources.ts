@@ -26,6 +26,12 @@ export function videoSources(source: string): string[] | undefined {
   return videos.length > 0 && !entries.some((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase())) ? videos : undefined;
 }
 
+/** The videos in a folder that also holds images (detect then reads the images): said, not silently skipped. */
+export function videosBesideImages(source: string): string[] {
+  if (isStream(source) || !existsSync(source) || !statSync(source).isDirectory()) return [];
+  return videoSources(source) ? [] : readdirSync(source).sort().filter(isVideoFile).map((f) => join(source, f));
+}
+
 /** A name for a source's outputs: a file's stem, a device's or URL's last path part. */
 export function sourceStem(source: string): string {
   const path = isStream(source) ? source.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/[?#].*$/, '') : source;

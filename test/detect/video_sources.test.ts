@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sourceStem, videoOutputPath, videoSources } from '../../src/detect/video_sources.js';
+import { sourceStem, videoOutputPath, videoSources, videosBesideImages } from '../../src/detect/video_sources.js';
 
 test('videoSources: files, folders, globs, streams and devices; images and missing files stay with the image path', () => {
   const dir = mkdtempSync(join(tmpdir(), 'yolov3-vsrc-'));
@@ -23,6 +23,11 @@ test('videoSources: files, folders, globs, streams and devices; images and missi
   assert.equal(videoSources(join(dir, 'missing.mp4')), undefined);
   assert.deepEqual(videoSources('rtsp://cam.local:554/live/main'), ['rtsp://cam.local:554/live/main']);
   assert.deepEqual(videoSources('/dev/video0'), ['/dev/video0']);
+  // the videos a mixed folder leaves out are named (detect warns), and only there
+  assert.deepEqual(videosBesideImages(mixed), [join(mixed, 'a.mp4')]);
+  assert.deepEqual(videosBesideImages(videos), []);
+  assert.deepEqual(videosBesideImages(join(mixed, 'b.jpg')), []);
+  assert.deepEqual(videosBesideImages('rtsp://cam.local/x'), []);
 });
 
 test('sourceStem and videoOutputPath: <folder>/<stem>.mp4, or the named file for one source; never over the source', () => {
