@@ -78,7 +78,7 @@ export async function train(input: TrainInput, call: TrainHooks = {}): Promise<T
     if (!group && ctx.resume) checkResumedWorldSize(ctx.resume.info.extra, 1);
     const evaluation = new EvaluationHook();
     // the distributed hook after every other: its stop agreement follows the Ctrl-C listener's yield, its epoch end everything rank 0 does
-    const ddp = group ? [new DistributedHook(group)] : [];
+    const ddp = group ? [new DistributedHook(group, { syncBatchNorm: ctx.options.syncBn === true })] : [];
     const hooks = new HookRunner([...builtInHooks(evaluation, !call.log, ctx.options.diagnostics === true, group), ...callOptionHooks(call), ...(call.hooks ?? []), ...ddp]);
     const end = await runTraining(ctx, hooks);
     return {
