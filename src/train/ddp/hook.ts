@@ -58,7 +58,10 @@ export class DistributedHook implements TrainHook {
     this.#buffers = model.namedBuffers().map(([, t]) => t);
     broadcastCoalesced(this.group, [...model.parameters(), ...this.#buffers], 0);
     this.#reducer = new GradientReducer(this.group, model.parameters());
-    if (this.options.syncBatchNorm) convertSyncBatchNorm(model, this.group);
+    if (this.options.syncBatchNorm) {
+      const layers = convertSyncBatchNorm(model, this.group).length;
+      if (this.group.rank === 0) ctx.log(`sync-bn: ${layers} BatchNorm layers take their statistics over all ${this.group.worldSize} ranks`);
+    }
   }
 
   /** The model no longer needs the group (destroyed after the run): its BatchNorm computes alone again. */

@@ -44,7 +44,7 @@ const labels = torch.io.loadNpy(s.ranks[group.rank].labels);
 const scales = yoloScales(model.heads, model.strides(images.shape[3], images.shape[2]));
 const optimizer = makeOptimizer(model, { kind: 'adam', lr: s.lr, weightDecay: s.weightDecay });
 // the loop's view of the run, as much of it as the hook reads
-const ctx = { model, pending: 0, stopRequested: false } as unknown as TrainContext;
+const ctx = { model, pending: 0, stopRequested: false, log: () => {} } as unknown as TrainContext;
 const hook = new DistributedHook(group, { syncBatchNorm: s.syncBn });
 hook.beforeTrain(ctx);
 const rows: Float32Array[] = [];
