@@ -60,7 +60,7 @@ export class DistributedHook implements TrainHook {
     this.#reducer = new GradientReducer(this.group, model.parameters());
     if (this.options.syncBatchNorm) {
       const layers = convertSyncBatchNorm(model, this.group).length;
-      if (this.group.rank === 0) ctx.log(`sync-bn: ${layers} BatchNorm layers take their statistics over all ${this.group.worldSize} ranks`);
+      if (this.group.rank === 0) ctx.log(this.group.worldSize > 1 ? `sync-bn: ${layers} BatchNorm layers take their statistics over all ${this.group.worldSize} ranks` : 'sync-bn: a world of one rank: plain BatchNorm');
     }
   }
 
