@@ -55,7 +55,8 @@ export interface TrainResult {
  * On ranks other than 0 of data-parallel training, only those that write nothing.
  */
 function builtInHooks(evaluation: EvaluationHook, progressLine: boolean, diagnostics: boolean, group?: ProcessGroup): TrainHook[] {
-  if (group && group.rank !== 0) return [new FiniteLossHook(), new LrScheduleHook(), new EmaHook(), new InterruptHook()];
+  // the frozen layers' BatchNorm in eval mode on every rank: each rank's forward must be the same model's (and with --sync-bn, make the same collectives)
+  if (group && group.rank !== 0) return [new FreezeHook(), new FiniteLossHook(), new LrScheduleHook(), new EmaHook(), new InterruptHook()];
   return [
     new FreezeHook(), new FiniteLossHook(), new LrScheduleHook(), new EmaHook(), evaluation, new TensorBoardHook(), new ResultsHook(),
     ...(diagnostics ? [new DiagnosticsHook()] : []), // before the checkpoint: its state is saved with the epoch

@@ -76,8 +76,8 @@ test('--nproc 2 trains with one run folder, written by rank 0 only', async () =>
   }
 });
 
-test('--nproc 2 --sync-bn trains; options.json records it; the checkpoint loads into a plain model (names unchanged)', async () => {
-  const run = start(['--data', 'shapes:16', '--epochs', '1', '--sync-bn', '--name', 'syncbn']);
+test('--nproc 2 --sync-bn (with --freeze: every rank keeps the frozen BatchNorm in eval) trains; options.json records it; the checkpoint loads into a plain model (names unchanged)', async () => {
+  const run = start(['--data', 'shapes:16', '--epochs', '1', '--sync-bn', '--freeze', '2', '--name', 'syncbn']);
   const { code } = await run.exited;
   assert.equal(code, 0, run.output());
   assert.equal((run.output().match(/sync-bn: \d+ BatchNorm layers take their statistics over all 2 ranks/g) ?? []).length, 1);
