@@ -15,9 +15,10 @@
 namespace yolo_native {
 namespace {
 
-// The group as an autograd node holds it: a copy of the handle's box (the
-// group stays alive until the graph that needs it is freed), storable in
-// the context's saved data as a capsule.
+// The group as an autograd node holds it: a copy of the handle's box, storable
+// in the context's saved data as a capsule. The group stays alive until the
+// graph that needs it is freed, even past destroyProcessGroup (whose
+// connections then close with the last such graph).
 struct GroupRef : torch::CustomClassHolder {
   GroupBox box;
   explicit GroupRef(const GroupBox& b) : box(b) {}
@@ -45,8 +46,8 @@ struct AllreduceSumFunction : public torch::autograd::Function<AllreduceSumFunct
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     auto ref = c10::static_intrusive_pointer_cast<GroupRef>(ctx->saved_data["group"].toCapsule());
-    // grads[0] is defined: the context materializes an absent gradient as zeros (its
-    // default), so every rank takes part in the collective even where no loss used y
+    // grads[0] is defined (the context materializes an absent one as zeros). Every
+    // rank's backward must reach this node, as every rank's forward ran it.
     return {allreduceSumOf(ref->box, grads[0], "allreduce (autograd backward)"), at::Tensor()};
   }
 };
