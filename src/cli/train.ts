@@ -83,6 +83,7 @@ const SPECS = {
   name: { type: 'string', help: `run name inside --project${def('name', { note: '; exp2, ... when taken' })}` },
   resume: { type: 'string', help: 'continue a run from its weights/last.safetensors, also after Ctrl-C mid-epoch (other options ignored except --epochs, --device)' },
   nproc: { type: 'number', integer: true, min: 1, help: "data-parallel training in N local worker processes (PyTorch's DDP on Gloo; the cores split between them); under torchrun's environment (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) this process is one worker" },
+  'sync-bn': { type: 'boolean', help: "with --nproc N or under torchrun: BatchNorm statistics over all ranks' samples (torch.nn.SyncBatchNorm); with one rank, plain BatchNorm" },
   'dist-timeout': { type: 'number', min: 1, default: 60, help: 'seconds a collective waits for the other ranks before the run fails naming the rank' },
 } satisfies Specs;
 
@@ -96,7 +97,7 @@ function pick(args: Record<string, unknown>): Partial<TrainOptions> {
     ['weight-decay', 'weightDecay'], ['clip-grad', 'clipGradNorm'], ['bn-momentum', 'bnMomentum'], ['ema', 'ema'], ['loss-form', 'lossForm'], ['wh-clamp', 'whClamp'], ['bbox-loss', 'bboxLoss'], ['obj-target', 'objTarget'], ['assign', 'assign'],
     ['ignore-thresh', 'ignoreThresh'], ['augment', 'augment'], ['max-samples', 'maxSamples'], ['max-val-samples', 'maxValSamples'], ['eval-interval', 'evalInterval'],
     ['eval-conf', 'evalConf'], ['eval-iou', 'evalIou'], ['save-images', 'saveImages'], ['save-period-iters', 'savePeriodIters'], ['diagnostics', 'diagnostics'], ['workers', 'workers'], ['seed', 'seed'], ['device', 'device'], ['project', 'project'], ['name', 'name'],
-    ['freeze', 'freeze'],
+    ['freeze', 'freeze'], ['sync-bn', 'syncBn'],
   ];
   const out: Record<string, unknown> = {};
   for (const [flag, key] of map) if (args[flag] !== undefined) out[key] = args[flag];
@@ -126,6 +127,8 @@ export async function runTrain(argv: string[]): Promise<number> {
   }
   const timeoutMs = (args['dist-timeout'] ?? 60) * 1000;
   const worker = torch.distributed.torchrunEnv();
+  // as PyTorch's SyncBatchNorm, which needs a process group (of any size, one included)
+  if (args['sync-bn'] && args.nproc === undefined && !worker) throw new UsageError("yolov3 train: --sync-bn computes BatchNorm statistics over the ranks of data-parallel training: give --nproc N (or run under torchrun's environment)");
   if (args.nproc !== undefined && args.nproc > 1 && !worker) {
     const rest = argv.filter((a, i) => !/^--nproc(=|$)/.test(a) && !(argv[i - 1] === '--nproc' && !a.startsWith('--')));
     return launchWorkers({ nproc: args.nproc, script: process.argv[1], args: ['train', ...rest], timeoutMs });

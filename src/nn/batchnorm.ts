@@ -1,10 +1,18 @@
 import { Tensor, F, ones, zeros, noGrad } from '../torch/index.js';
+import type { ProcessGroup } from '../torch/distributed.js';
 import { Module } from './module.js';
+import { syncBatchNormTraining } from './sync_batchnorm.js';
 
 /** BatchNorm2d: batch statistics in training (updating the running ones), running statistics in eval. */
 export class BatchNorm2d extends Module {
   readonly eps: number;
   readonly momentum: number;
+  /**
+   * Set by convertSyncBatchNorm: training takes its statistics over this
+   * group's ranks (torch.nn.SyncBatchNorm); null, or a group of one rank
+   * (as PyTorch's SyncBatchNorm with world size 1): this process's batch.
+   */
+  processGroup: ProcessGroup | null = null;
 
   constructor(readonly numFeatures: number, o: { eps?: number; momentum?: number } = {}) {
     super();
@@ -25,6 +33,10 @@ export class BatchNorm2d extends Module {
 
   forward(x: Tensor): Tensor {
     if (this.training) noGrad(() => this.numBatchesTracked.add_(1));
+    if (this.training && this.processGroup && this.processGroup.worldSize > 1) {
+      const { weight, bias, runningMean, runningVar, momentum, eps } = this;
+      return syncBatchNormTraining(x, { weight, bias, runningMean, runningVar, momentum, eps, group: this.processGroup });
+    }
     return F.batchNorm(x, this.runningMean, this.runningVar, {
       weight: this.weight,
       bias: this.bias,
@@ -33,4 +45,17 @@ export class BatchNorm2d extends Module {
       eps: this.eps,
     });
   }
+}
+
+/**
+ * torch.nn.SyncBatchNorm.convert_sync_batchnorm, in place: every
+ * BatchNorm2d under `module` takes its training statistics over `group`
+ * (null: back to per-process statistics). The modules, and so the names of
+ * their parameters and buffers, stay as they are (other modules hold them,
+ * as a ConvBlock its `bn`): checkpoints load either way. Returns the layers converted.
+ */
+export function convertSyncBatchNorm(module: Module, group: ProcessGroup | null): BatchNorm2d[] {
+  const layers = [...module.namedModules()].map(([, m]) => m).filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
+  for (const bn of layers) bn.processGroup = group;
+  return layers;
 }

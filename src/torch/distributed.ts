@@ -53,6 +53,18 @@ export class ProcessGroup {
     native.allreduceSum(this.#h, tensors.map((t) => t.handle));
   }
 
+  /**
+   * A new tensor, the elementwise sum of `tensor` over the ranks, inside
+   * autograd: its backward sums the incoming gradient over the ranks (every
+   * rank's output depends on every rank's input), as
+   * torch.distributed.nn.functional.all_reduce. Every rank must call it, and
+   * later run the backward through it, in the same order. A collective that
+   * fails in backward makes `backward` throw, naming the rank and the collective.
+   */
+  allreduceSumAutograd(tensor: Tensor): Tensor {
+    return new Tensor(native.allreduceSumAutograd(this.#h, tensor.handle));
+  }
+
   /** One tensor per rank, in rank order; every rank passes the same shape and dtype. The caller disposes them. */
   allgather(tensor: Tensor): Tensor[] {
     return native.allgather(this.#h, tensor.handle).map((h) => new Tensor(h));

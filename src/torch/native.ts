@@ -51,6 +51,8 @@ export interface NativeAddon {
   initProcessGroup(addr: string, port: number, rank: number, worldSize: number, timeoutMs: number, rendezvousTimeoutMs?: number): GroupHandle;
   broadcast(g: GroupHandle, tensors: Handle[], root: number): void;
   allreduceSum(g: GroupHandle, tensors: Handle[]): void;
+  /** A new tensor, the sum over ranks; differentiable: its backward allreduces the gradient. */
+  allreduceSumAutograd(g: GroupHandle, tensor: Handle): Handle;
   allgather(g: GroupHandle, tensor: Handle): Handle[];
   barrier(g: GroupHandle): void;
   groupInfo(g: GroupHandle): { rank: number; worldSize: number; backend: string };

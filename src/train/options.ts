@@ -88,6 +88,12 @@ export interface TrainOptions {
    * it resolved to.
    */
   multiScale?: boolean | [number, number];
+  /**
+   * Data-parallel training: BatchNorm statistics in training over every
+   * rank's samples, as torch.nn.SyncBatchNorm (ddp/hook.ts); a world of one
+   * rank computes them as plain BatchNorm does, as PyTorch's. Absent: each rank its own batch's.
+   */
+  syncBn?: boolean;
   /** Layers 0..freeze-1 frozen (freeze.ts); absent: up to the cfg's last stopbackward=1 layer (darknet), else none. */
   freeze?: number;
 }

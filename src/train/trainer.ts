@@ -55,7 +55,8 @@ export interface TrainResult {
  * On ranks other than 0 of data-parallel training, only those that write nothing.
  */
 function builtInHooks(evaluation: EvaluationHook, progressLine: boolean, diagnostics: boolean, group?: ProcessGroup): TrainHook[] {
-  if (group && group.rank !== 0) return [new FiniteLossHook(), new LrScheduleHook(), new EmaHook(), new InterruptHook()];
+  // the frozen layers' BatchNorm in eval mode on every rank: each rank's forward must be the same model's (and with --sync-bn, make the same collectives)
+  if (group && group.rank !== 0) return [new FreezeHook(), new FiniteLossHook(), new LrScheduleHook(), new EmaHook(), new InterruptHook()];
   return [
     new FreezeHook(), new FiniteLossHook(), new LrScheduleHook(), new EmaHook(), evaluation, new TensorBoardHook(), new ResultsHook(),
     ...(diagnostics ? [new DiagnosticsHook()] : []), // before the checkpoint: its state is saved with the epoch
@@ -78,7 +79,7 @@ export async function train(input: TrainInput, call: TrainHooks = {}): Promise<T
     if (!group && ctx.resume) checkResumedWorldSize(ctx.resume.info.extra, 1);
     const evaluation = new EvaluationHook();
     // the distributed hook after every other: its stop agreement follows the Ctrl-C listener's yield, its epoch end everything rank 0 does
-    const ddp = group ? [new DistributedHook(group)] : [];
+    const ddp = group ? [new DistributedHook(group, { syncBatchNorm: ctx.options.syncBn === true })] : [];
     const hooks = new HookRunner([...builtInHooks(evaluation, !call.log, ctx.options.diagnostics === true, group), ...callOptionHooks(call), ...(call.hooks ?? []), ...ddp]);
     const end = await runTraining(ctx, hooks);
     return {

@@ -44,13 +44,17 @@ test('yolov3 train: usage errors and help', () => {
   assert.match(missing.stderr, /--cfg and --data are required/);
   const help = run(['train', '--help']);
   assert.equal(help.status, 0);
-  for (const flag of ['--bbox-loss', '--obj-target', '--assign', '--preset', '--resume', '--eval-interval', '--peak-lr', '--loss-form']) assert.ok(help.stdout.includes(flag), flag);
+  for (const flag of ['--bbox-loss', '--obj-target', '--assign', '--preset', '--resume', '--eval-interval', '--peak-lr', '--loss-form', '--sync-bn']) assert.ok(help.stdout.includes(flag), flag);
   // choices come from the lists themselves
   assert.ok(help.stdout.includes(`--loss-form ${LOSS_FORMS.join('|')}`) && LOSS_FORMS.includes('series'));
   assert.ok(help.stdout.includes(`--assign ${ASSIGN_RULES.join('|')}`) && ASSIGN_RULES.includes('pred-iou'));
   const series = run(['train', '--cfg', CFG, '--data', 'shapes:4', '--loss-form', 'series']);
   assert.notEqual(series.status, 0); // the default box loss, ciou, is not one of the series'
   assert.match(series.stderr, /lossForm 'series' takes bboxLoss 'mse' or 'iou'/);
+  // as PyTorch's SyncBatchNorm without a process group: refused (a world of one, --nproc 1, is plain BatchNorm)
+  const syncBn = run(['train', '--cfg', CFG, '--data', 'shapes:4', '--sync-bn']);
+  assert.equal(syncBn.status, 2);
+  assert.match(syncBn.stderr, /--sync-bn computes BatchNorm statistics over the ranks of data-parallel training: give --nproc N/);
   const main = run(['--help']);
   assert.match(main.stdout, /With no command, runs 'shapes'/);
   assert.match(run(['shapes', '--help']).stdout, /the default command/);

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTrainingState } from '../../src/train/training_state.js';
+import { Darknet } from '../../src/darknet/index.js';
 import { REPO_ROOT } from '../support/references.js';
 
 const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -71,6 +72,22 @@ test('--nproc 2 trains with one run folder, written by rank 0 only', async () =>
     assert.equal(ck.info.epoch, 1);
     assert.equal(ck.info.iteration, 4);
   } finally {
+    ck.dispose();
+  }
+});
+
+test('--nproc 2 --sync-bn (with --freeze: every rank keeps the frozen BatchNorm in eval) trains; options.json records it; the checkpoint loads into a plain model (names unchanged)', async () => {
+  const run = start(['--data', 'shapes:16', '--epochs', '1', '--sync-bn', '--freeze', '2', '--name', 'syncbn']);
+  const { code } = await run.exited;
+  assert.equal(code, 0, run.output());
+  assert.equal((run.output().match(/sync-bn: \d+ BatchNorm layers take their statistics over all 2 ranks/g) ?? []).length, 1);
+  assert.equal(JSON.parse(readFileSync(join(project, 'syncbn', 'options.json'), 'utf8')).syncBn, true);
+  const ck = readTrainingState(join(project, 'syncbn', 'weights', 'last.safetensors'));
+  const model = Darknet.fromFile(CFG);
+  try {
+    model.loadStateDict(ck.modelState()); // strict: every name the plain model has, no other
+  } finally {
+    model.dispose();
     ck.dispose();
   }
 });

@@ -28,7 +28,40 @@ function collectives(): Record<string, unknown> {
   return out;
 }
 
-if (scenario === 'collectives') {
+/**
+ * y = allreduceSumAutograd(x) on x_r = (r + 1)·[1, 2, 3, 4] (given as the
+ * transpose of a [2, 2], so not contiguous), loss_r = Σ w_r·y with w_r = (r + 1)·[1, 10, 100, 1000];
+ * reported: y, x's gradient and x afterwards (not reduced in place).
+ */
+function autograd(): Record<string, unknown> {
+  return torch.tidy(() => {
+    const x = torch.tensor([[1, 3], [2, 4]]).t().mul(r + 1).detach().requiresGrad_();
+    const y = group.allreduceSumAutograd(x).reshape([-1]);
+    y.mul(torch.tensor([1, 10, 100, 1000]).mul(r + 1)).sum().backward();
+    const out = { y: y.tolist(), grad: x.grad!.reshape([-1]).tolist(), x: x.reshape([-1]).tolist(), yRequiresGrad: y.requiresGrad, xContiguous: x.isContiguous() };
+    x.grad!.dispose();
+    return out;
+  });
+}
+
+if (scenario === 'autograd') {
+  const out = autograd();
+  group.destroy();
+  console.log(JSON.stringify({ ...out, leaked: torch.memory().tensors - start }));
+} else if (scenario === 'autograd-lost-peer') {
+  // both ranks run the forward; rank 1 dies before the backward, whose allreduce rank 0 then runs alone
+  const x = torch.ones([4]).requiresGrad_();
+  const y = group.allreduceSumAutograd(x);
+  if (r === 1) process.exit(3);
+  const t0 = Date.now();
+  try {
+    y.sum().backward();
+    console.log(JSON.stringify({ error: null }));
+  } catch (e) {
+    console.log(JSON.stringify({ error: (e as Error).message, isError: e instanceof Error, seconds: (Date.now() - t0) / 1000 }));
+  }
+  process.exit(0);
+} else if (scenario === 'collectives') {
   const out = collectives();
   group.destroy();
   console.log(JSON.stringify({ ...out, leaked: torch.memory().tensors - start }));

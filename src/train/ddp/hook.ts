@@ -3,7 +3,10 @@
 // first step; BatchNorm buffers (running statistics) broadcast from rank 0
 // before the forward of each optimizer step's first batch (DDP's
 // broadcast_buffers=True: DDP syncs them before a forward that follows a
-// syncing backward, so with accumulation only the first micro-batch's); the
+// syncing backward, so with accumulation only the first micro-batch's);
+// with syncBatchNorm, BatchNorm's statistics taken over all ranks' samples
+// (torch.nn.SyncBatchNorm.convert_sync_batchnorm; the buffers are then
+// equal on every rank, and still broadcast, as PyTorch's DDP does); the
 // gradients averaged over the ranks just before the optimizer step (so the
 // micro-batches of accumulation that do not step reduce nothing: DDP's
 // no_sync); a stop request on any rank (Ctrl-C) agreed by all after
@@ -11,6 +14,7 @@
 // the other ranks wait for rank 0's evaluation and checkpoints in the store,
 // not in a collective, so an evaluation may take longer than --dist-timeout.
 import * as torch from '../../torch/index.js';
+import { convertSyncBatchNorm } from '../../nn/index.js';
 import type { ProcessGroup } from '../../torch/distributed.js';
 import type { TrainContext } from '../context.js';
 import type { EpochEnd, StepEnd, TrainHook } from '../hooks/hook.js';
@@ -38,7 +42,7 @@ export class DistributedHook implements TrainHook {
   #buffers: torch.Tensor[] = [];
   readonly times: DistributedTimes = { reduces: [], bufferBroadcastSeconds: 0 };
 
-  constructor(readonly group: ProcessGroup, readonly options: { broadcastBuffers?: boolean; epochEndTimeoutMs?: number } = {}) {}
+  constructor(readonly group: ProcessGroup, readonly options: { broadcastBuffers?: boolean; epochEndTimeoutMs?: number; syncBatchNorm?: boolean } = {}) {}
 
   /** A checkpoint records its world size: a mid-epoch position and the data each rank read are per rank. */
   stateDict(): Record<string, unknown> {
@@ -54,6 +58,15 @@ export class DistributedHook implements TrainHook {
     this.#buffers = model.namedBuffers().map(([, t]) => t);
     broadcastCoalesced(this.group, [...model.parameters(), ...this.#buffers], 0);
     this.#reducer = new GradientReducer(this.group, model.parameters());
+    if (this.options.syncBatchNorm) {
+      const layers = convertSyncBatchNorm(model, this.group).length;
+      if (this.group.rank === 0) ctx.log(this.group.worldSize > 1 ? `sync-bn: ${layers} BatchNorm layers take their statistics over all ${this.group.worldSize} ranks` : 'sync-bn: a world of one rank: plain BatchNorm');
+    }
+  }
+
+  /** The model no longer needs the group (destroyed after the run): its BatchNorm computes alone again. */
+  afterTrain(ctx: TrainContext): void {
+    if (this.options.syncBatchNorm) convertSyncBatchNorm(ctx.model, null);
   }
 
   beforeStep(ctx: TrainContext): void {

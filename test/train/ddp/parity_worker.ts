@@ -3,7 +3,10 @@
 // Adam with the trainer's decay groups) with the DistributedHook's calls
 // where the trainer's loop makes them, on this rank's own batch. Writes
 // out/ours_rank<r>.npy: [steps, P] float32, every parameter after each step,
-// out/ours_grads<r>.npy: the averaged gradients of each step, and prints {stepSeconds, reduceSeconds, bytes} per step.
+// out/ours_grads<r>.npy: the averaged gradients of each step,
+// out/ours_buffers<r>.npy: every BatchNorm running_mean and running_var after
+// each step, and prints {stepSeconds, reduceSeconds, bytes} per step. With
+// syncBn, the hook synchronizes BatchNorm (the trainer's --sync-bn).
 import { join } from 'node:path';
 import * as torch from '../../../src/torch/index.js';
 import { Darknet, loadWeights } from '../../../src/darknet/index.js';
@@ -23,6 +26,7 @@ interface Setup {
   lr: number;
   weightDecay: number;
   threads: number;
+  syncBn: boolean;
   loss: Required<Pick<LossOptions, 'bboxLoss' | 'objTarget' | 'assign'>>;
   out: string;
 }
@@ -40,11 +44,13 @@ const labels = torch.io.loadNpy(s.ranks[group.rank].labels);
 const scales = yoloScales(model.heads, model.strides(images.shape[3], images.shape[2]));
 const optimizer = makeOptimizer(model, { kind: 'adam', lr: s.lr, weightDecay: s.weightDecay });
 // the loop's view of the run, as much of it as the hook reads
-const ctx = { model, pending: 0, stopRequested: false } as unknown as TrainContext;
-const hook = new DistributedHook(group);
+const ctx = { model, pending: 0, stopRequested: false, log: () => {} } as unknown as TrainContext;
+const hook = new DistributedHook(group, { syncBatchNorm: s.syncBn });
 hook.beforeTrain(ctx);
 const rows: Float32Array[] = [];
 const grads: Float32Array[] = [];
+const buffers: Float32Array[] = [];
+const runningStats = model.namedBuffers().filter(([n]) => /\.running_(mean|var)$/.test(n));
 const flatOf = (ts: torch.Tensor[]) => torch.tidy(() => torch.cat(ts.map((t) => t.detach().reshape([-1]))).dataSync() as Float32Array);
 const times: { stepSeconds: number; reduceSeconds: number; bytes: number }[] = [];
 for (let step = 0; step < s.steps; step++) {
@@ -59,6 +65,7 @@ for (let step = 0; step < s.steps; step++) {
   const reduce = hook.times.reduces.at(-1)!;
   times.push({ stepSeconds: (performance.now() - t0) / 1000, reduceSeconds: reduce.seconds, bytes: reduce.bytes });
   rows.push(flatOf(model.parameters()));
+  buffers.push(flatOf(runningStats.map(([, t]) => t)));
 }
 const save = (name: string, list: Float32Array[]) => {
   const flat = new Float32Array(list.length * list[0].length);
@@ -67,5 +74,6 @@ const save = (name: string, list: Float32Array[]) => {
 };
 save(`ours_rank${group.rank}.npy`, rows);
 save(`ours_grads${group.rank}.npy`, grads);
+save(`ours_buffers${group.rank}.npy`, buffers);
 group.destroy();
-console.log(JSON.stringify({ rank: group.rank, names: model.namedParameters().map(([n]) => n), times, buckets: hook.times.reduces[0].buckets }));
+console.log(JSON.stringify({ rank: group.rank, names: model.namedParameters().map(([n]) => n), buffers: runningStats.map(([n]) => n), times, buckets: hook.times.reduces[0].buckets }));

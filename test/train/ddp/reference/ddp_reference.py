@@ -2,14 +2,18 @@
 reference of our data-parallel training (test/train/ddp/parity.test.ts):
 the model, weights, loss and optimizer of the training-step reference
 (bench/reference/train_step.py), wrapped in DDP (broadcast_buffers=True,
-the default; SyncBatchNorm with syncBn), each rank on its own batch.
+the default), each rank on its own batch. With syncBn, every BatchNorm2d
+becomes a SyncBatchNorm first (convert_sync_batchnorm): PyTorch's own
+refuses CPU tensors, so cpu_sync_batchnorm.py's transcription of its
+algorithm.
 
 Usage: ddp_reference.py '<json>' with {cfg, weights, ranks: [{images, labels}],
 steps, lr, weightDecay, threads, port, syncBn, loss: {bboxLoss, objTarget,
 assign}, out}. Writes out/torch_rank<r>.npy: [steps, P] float32, every
 parameter (named_parameters order, flattened) after each step,
-out/torch_grads<r>.npy: the averaged gradients of each step, and
-out/torch_names.json.
+out/torch_grads<r>.npy: the averaged gradients of each step,
+out/torch_buffers<r>.npy: every BatchNorm running_mean and running_var
+(named_buffers order) after each step, and out/torch_names.json.
 """
 import json
 import os
@@ -25,10 +29,19 @@ sys.path.insert(0, os.path.join(HERE, '..', '..', '..', '..', 'bench', 'referenc
 sys.path.insert(0, os.path.join(HERE, '..', '..', '..', 'yolo', 'reference'))
 from train_step import Darknet, decay_groups  # noqa: E402
 from yolo_loss import yolo_loss  # noqa: E402
+from cpu_sync_batchnorm import convert_sync_batchnorm  # noqa: E402  (beside this file)
 
 
 def flat_params(model):
     return torch.cat([p.detach().reshape(-1) for p in model.parameters()]).numpy().copy()
+
+
+def running_stats(model):
+    return [(n, b) for n, b in model.named_buffers() if n.endswith('.running_mean') or n.endswith('.running_var')]
+
+
+def flat_buffers(model):
+    return torch.cat([b.reshape(-1) for _, b in running_stats(model)]).numpy().copy()
 
 
 def flat_grads(model):
@@ -45,7 +58,7 @@ def worker(rank, a):
     model.load_darknet_weights(a['weights'])
     names = [n for n, _ in model.named_parameters()]
     if a.get('syncBn'):
-        model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        model = convert_sync_batchnorm(model)
     model.train()
     # decay groups on the plain module, as ours: names are the same with or without SyncBatchNorm
     optimizer = torch.optim.Adam(decay_groups(model, a['weightDecay']), lr=a['lr'])
@@ -54,7 +67,7 @@ def worker(rank, a):
     images = torch.from_numpy(np.load(mine['images']))
     labels = torch.from_numpy(np.load(mine['labels']))
     opts = {'bbox_loss': a['loss']['bboxLoss'], 'obj_target': a['loss']['objTarget'], 'assign_rule': a['loss']['assign']}
-    rows, grads, losses = [], [], []
+    rows, grads, buffers, losses = [], [], [], []
     for _ in range(a['steps']):
         heads = ddp(images)
         r = yolo_loss(heads, labels, model.scales(heads, images.shape[3], images.shape[2]), **opts)
@@ -63,12 +76,14 @@ def worker(rank, a):
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         rows.append(flat_params(model))
+        buffers.append(flat_buffers(model))
         losses.append(float(r['total']))
     np.save(os.path.join(a['out'], f'torch_rank{rank}.npy'), np.stack(rows))
     np.save(os.path.join(a['out'], f'torch_grads{rank}.npy'), np.stack(grads))
+    np.save(os.path.join(a['out'], f'torch_buffers{rank}.npy'), np.stack(buffers))
     if rank == 0:
         with open(os.path.join(a['out'], 'torch_names.json'), 'w') as f:
-            json.dump({'names': names, 'losses': losses}, f)
+            json.dump({'names': names, 'buffers': [n for n, _ in running_stats(model)], 'losses': losses}, f)
     dist.destroy_process_group()
 
 
