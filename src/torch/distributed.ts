@@ -43,6 +43,11 @@ export class ProcessGroup {
     return this.#handle;
   }
 
+  /** The native group, for the addon's other users of it (the gradient reducer, distributed_reducer.ts). */
+  get nativeHandle(): GroupHandle {
+    return this.#h;
+  }
+
   /** Every tensor takes `root`'s values. */
   broadcast(tensors: readonly Tensor[], root = 0): void {
     native.broadcast(this.#h, tensors.map((t) => t.handle), root);
@@ -115,3 +120,4 @@ export function torchrunEnv(env: NodeJS.ProcessEnv = process.env): (ProcessGroup
   if (worldSize < 1 || rank >= worldSize) throw new Error(`RANK=${rank} is not in WORLD_SIZE=${worldSize}`);
   return { rank, worldSize, localRank: int('LOCAL_RANK', String(rank)), masterAddr: env.MASTER_ADDR ?? '127.0.0.1', masterPort: int('MASTER_PORT', '29500') };
 }
+export { DdpReducer, type ReducerInfo } from './distributed_reducer.js';

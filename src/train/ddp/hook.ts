@@ -4,9 +4,11 @@
 // before the forward of each optimizer step's first batch (DDP's
 // broadcast_buffers=True: DDP syncs them before a forward that follows a
 // syncing backward, so with accumulation only the first micro-batch's); the
-// gradients averaged over the ranks just before the optimizer step (so the
-// micro-batches of accumulation that do not step reduce nothing: DDP's
-// no_sync); a stop request on any rank (Ctrl-C) agreed by all after
+// gradients averaged over the ranks during the backward of the micro-batch
+// whose optimizer step follows (overlap.ts, libtorch's reducer, the default)
+// or after it, just before the optimizer step (reducer.ts, overlap: false),
+// so the micro-batches of accumulation that do not step reduce nothing
+// (DDP's no_sync); a stop request on any rank (Ctrl-C) agreed by all after
 // each step, so every rank stops at the same batch; and at an epoch's end
 // the other ranks wait for rank 0's evaluation and checkpoints in the store,
 // not in a collective, so an evaluation may take longer than --dist-timeout.
@@ -15,7 +17,14 @@ import type { ProcessGroup } from '../../torch/distributed.js';
 import type { TrainContext } from '../context.js';
 import type { EpochEnd, StepEnd, TrainHook } from '../hooks/hook.js';
 import { broadcastCoalesced } from './module_sync.js';
+import { OverlappedReducer } from './overlap.js';
 import { GradientReducer, type ReduceStats } from './reducer.js';
+
+/** Whether the gradient allreduce overlaps backward unless told (docs/distributed.md has the measurements). */
+export const DEFAULT_DDP_OVERLAP = true;
+
+/** Whether the step that this batch (about to be trained) belongs to ends with it: step.ts's rule, read before the batch. */
+const stepsAfterThisBatch = (ctx: TrainContext) => ctx.pending + 1 === ctx.accumulate || ctx.batch + 1 === ctx.itersPerEpoch;
 
 /** How long the other ranks wait for rank 0's epoch end (evaluation, checkpoints) by default. */
 export const EPOCH_END_TIMEOUT_MS = 3 * 3600_000;
@@ -34,11 +43,11 @@ export function checkResumedWorldSize(extra: Readonly<Record<string, unknown>>, 
 
 export class DistributedHook implements TrainHook {
   readonly name = 'distributed';
-  #reducer?: GradientReducer;
+  #reducer?: GradientReducer | OverlappedReducer;
   #buffers: torch.Tensor[] = [];
   readonly times: DistributedTimes = { reduces: [], bufferBroadcastSeconds: 0 };
 
-  constructor(readonly group: ProcessGroup, readonly options: { broadcastBuffers?: boolean; epochEndTimeoutMs?: number } = {}) {}
+  constructor(readonly group: ProcessGroup, readonly options: { broadcastBuffers?: boolean; epochEndTimeoutMs?: number; overlap?: boolean } = {}) {}
 
   /** A checkpoint records its world size: a mid-epoch position and the data each rank read are per rank. */
   stateDict(): Record<string, unknown> {
@@ -53,10 +62,13 @@ export class DistributedHook implements TrainHook {
     const model = ctx.model;
     this.#buffers = model.namedBuffers().map(([, t]) => t);
     broadcastCoalesced(this.group, [...model.parameters(), ...this.#buffers], 0);
-    this.#reducer = new GradientReducer(this.group, model.parameters());
+    const overlapped = this.options.overlap ?? DEFAULT_DDP_OVERLAP;
+    const reducer = (this.#reducer = overlapped ? new OverlappedReducer(this.group, model.parameters()) : new GradientReducer(this.group, model.parameters()));
+    if (reducer instanceof OverlappedReducer) ctx.onClose(() => reducer.destroy());
   }
 
   beforeStep(ctx: TrainContext): void {
+    if (this.#reducer instanceof OverlappedReducer && stepsAfterThisBatch(ctx)) this.#reducer.arm();
     if (this.options.broadcastBuffers === false || ctx.pending !== 0 || !this.#buffers.length) return;
     const t0 = performance.now();
     broadcastCoalesced(this.group, this.#buffers, 0);
@@ -64,7 +76,8 @@ export class DistributedHook implements TrainHook {
   }
 
   beforeOptimizerStep(): void {
-    this.times.reduces.push(this.#reducer!.averageGradients());
+    const r = this.#reducer!;
+    this.times.reduces.push(r instanceof OverlappedReducer ? r.stats() : r.averageGradients());
   }
 
   /** Runs after every other hook's afterEpoch (this hook is the last): rank 0 has evaluated and saved. */

@@ -2,7 +2,10 @@
 // (gloo): same cfg, weights, per-rank batches, loss and Adam; 2 processes ×
 // batch 2, 5 steps. Every parameter of every rank must equal PyTorch DDP's
 // to 1e-5 after every step, and our two ranks must hold identical
-// parameters after every step.
+// parameters after every step. Ours runs twice, with the allreduce
+// overlapped with backward (libtorch's reducer, the default) and after it
+// (--no-ddp-overlap); the two must agree exactly (each gradient is scaled by
+// 1/N, then a sum of two).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -69,14 +72,19 @@ async function runBoth(cfg: string, size: number) {
     const setup = writeInputs(dir, cfg, size);
     const py = spawnSync(PYTHON, [reference, JSON.stringify({ ...setup, port: await freePort() })], { encoding: 'utf8', timeout: 300_000 });
     assert.equal(py.status, 0, py.stderr);
-    const ours = await runRanks(worker, [JSON.stringify(setup)], WORLD, { killAfterMs: 300_000 });
-    for (const r of ours) assert.equal(r.code, 0, r.stderr);
-    const reports = ours.map((r) => JSON.parse(r.stdout.trim().split('\n').at(-1)!));
-    assert.deepEqual(reports[0].names.map((n: string) => n.replace(/^layers\./, 'blocks.')), JSON.parse(readFileSync(join(dir, 'torch_names.json'), 'utf8')).names);
     const load = (name: string) => Array.from({ length: WORLD }, (_, r) => rowsOf(join(dir, `${name}${r}.npy`)));
-    const t = reports[0].times.slice(1); // the first step warms up
-    const timing = `step ${median(t.map((x: { stepSeconds: number }) => x.stepSeconds)).toFixed(3)} s, allreduce ${median(t.map((x: { reduceSeconds: number }) => x.reduceSeconds)).toFixed(4)} s of ${(t[0].bytes / 1e6).toFixed(2)} MB in ${reports[0].buckets} buckets (medians)`;
-    return { mine: load('ours_rank'), theirs: load('torch_rank'), myGrads: load('ours_grads'), theirGrads: load('torch_grads'), timing };
+    const timing: string[] = [];
+    for (const [tag, overlap] of [['ours', true], ['after', false]] as const) {
+      const ours = await runRanks(worker, [JSON.stringify({ ...setup, overlap, tag })], WORLD, { killAfterMs: 300_000 });
+      for (const r of ours) assert.equal(r.code, 0, r.stderr);
+      const reports = ours.map((r) => JSON.parse(r.stdout.trim().split('\n').at(-1)!));
+      assert.deepEqual(reports[0].names.map((n: string) => n.replace(/^layers\./, 'blocks.')), JSON.parse(readFileSync(join(dir, 'torch_names.json'), 'utf8')).names);
+      const t = reports[0].times.slice(1); // the first step warms up
+      timing.push(`${overlap ? 'overlapped' : 'after backward'}: step ${median(t.map((x: { stepSeconds: number }) => x.stepSeconds)).toFixed(3)} s, allreduce ${median(t.map((x: { reduceSeconds: number }) => x.reduceSeconds)).toFixed(4)} s of ${(t[0].bytes / 1e6).toFixed(2)} MB in ${reports[0].buckets} buckets (medians)`);
+    }
+    const [mine, after] = [load('ours_rank'), load('after_rank')];
+    for (let r = 0; r < WORLD; r++) for (let s = 0; s < STEPS; s++) assert.equal(maxAbs(mine[r][s], after[r][s]), 0, `step ${s + 1}, rank ${r}: the overlapped reducer differs from the after-backward one`);
+    return { mine, theirs: load('torch_rank'), myGrads: load('ours_grads'), theirGrads: load('torch_grads'), timing: timing.join('; ') };
   } finally {
     if (!process.env.DDP_KEEP) rmSync(dir, { recursive: true, force: true });
     else console.log(dir);
