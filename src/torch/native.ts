@@ -50,7 +50,7 @@ export interface NativeAddon {
   setGeneratorState(g: GeneratorHandle | null, state: Handle): void;
   cudaDeviceCount(): number;
   versions(): { torch: string; parallel: string };
-  initProcessGroup(addr: string, port: number, rank: number, worldSize: number, timeoutMs: number, rendezvousTimeoutMs?: number): GroupHandle;
+  initProcessGroup(addr: string, port: number, rank: number, worldSize: number, timeoutMs: number, rendezvousTimeoutMs?: number, agentStorePrefix?: string): GroupHandle;
   broadcast(g: GroupHandle, tensors: Handle[], root: number): void;
   allreduceSum(g: GroupHandle, tensors: Handle[]): void;
   allgather(g: GroupHandle, tensor: Handle): Handle[];
