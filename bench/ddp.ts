@@ -6,7 +6,7 @@
 // collectives): the same work per step, split two ways over two cores;
 // and 1 worker × 1 thread, the work on one core, as the scale for both.
 // The 2 workers run twice over: the gradient allreduce after backward
-// (--no-ddp-overlap) and overlapped with it (the default), alternating
+// (the default) and overlapped with it (--ddp-overlap), alternating
 // BENCH_DDP_ROUNDS times so both see the same load.
 // Per step: the time, the gradient allreduce's time (and, overlapped, the
 // part backward waited for) and the bytes it reduces, min and median over
@@ -109,8 +109,8 @@ export async function benchDdp(): Promise<object> {
         return [r.config, ms(r.stepSeconds), r.imagesPerSecond, ms(r.computeSeconds), ...ddp];
       }));
     const [one, twoThreads, after, overlapped] = rows.map((r) => r.stepSeconds.median);
-    const speedup = { overTwoThreads: twoThreads / overlapped, overOneThread: one / overlapped, overlapOverAfter: after / overlapped };
-    console.log(`2 workers × 1 thread (overlapped): ${speedup.overTwoThreads.toFixed(2)}× the throughput of 1 worker × 2 threads, ${speedup.overOneThread.toFixed(2)}× that of 1 worker × 1 thread; overlapped ${speedup.overlapOverAfter.toFixed(2)}× after-backward (median steps)`);
+    const speedup = { overTwoThreads: twoThreads / after, overOneThread: one / after, overlapOverAfter: after / overlapped };
+    console.log(`2 workers × 1 thread (after backward, the default): ${speedup.overTwoThreads.toFixed(2)}× the throughput of 1 worker × 2 threads, ${speedup.overOneThread.toFixed(2)}× that of 1 worker × 1 thread; overlapped: ${speedup.overlapOverAfter.toFixed(2)}× the throughput of after-backward (median steps)`);
     return { model: 'yolov3-tiny', imgSize: size, perRankBatch: perRank, warmup, steps: measured, rounds, rows, speedup };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -84,7 +84,7 @@ const SPECS = {
   resume: { type: 'string', help: 'continue a run from its weights/last.safetensors, also after Ctrl-C mid-epoch (other options ignored except --epochs, --device)' },
   nproc: { type: 'number', integer: true, min: 1, help: "data-parallel training in N local worker processes (PyTorch's DDP on Gloo; the cores split between them); under torchrun's environment (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) this process is one worker" },
   'dist-timeout': { type: 'number', min: 1, default: 60, help: 'seconds a collective waits for the other ranks before the run fails naming the rank' },
-  'ddp-overlap': { type: 'boolean', help: "data-parallel: start each gradient bucket's allreduce during backward as soon as its gradients are ready, as PyTorch's DDP (default); --no-ddp-overlap reduces after backward" },
+  'ddp-overlap': { type: 'boolean', help: "data-parallel: start each gradient bucket's allreduce during backward as soon as its gradients are ready, as PyTorch's DDP (default: after backward, faster where the cores are all busy; docs/distributed.md)" },
 } satisfies Specs;
 
 const USAGE = 'usage: yolov3 train --cfg C --data D [options] | yolov3 train --resume RUN/weights/last.safetensors';

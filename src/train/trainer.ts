@@ -28,7 +28,7 @@ export interface TrainHooks extends CallOptionSwitches {
    * this process is one rank of the group; each rank trains its shard of the
    * data, and only rank 0 writes checkpoints, TensorBoard, results.csv and
    * the log, and evaluates. `ddpOverlap`: the gradient allreduce during
-   * backward (default) or after it (ddp/hook.ts).
+   * backward, or after it (false, the default; ddp/hook.ts).
    */
   distributed?: ProcessGroupOptions & { ddpOverlap?: boolean };
 }

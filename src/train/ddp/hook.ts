@@ -4,9 +4,9 @@
 // before the forward of each optimizer step's first batch (DDP's
 // broadcast_buffers=True: DDP syncs them before a forward that follows a
 // syncing backward, so with accumulation only the first micro-batch's); the
-// gradients averaged over the ranks during the backward of the micro-batch
-// whose optimizer step follows (overlap.ts, libtorch's reducer, the default)
-// or after it, just before the optimizer step (reducer.ts, overlap: false),
+// gradients averaged over the ranks after the backward of the micro-batch
+// whose optimizer step follows, just before that step (reducer.ts, the
+// default), or during it (overlap.ts, libtorch's reducer, overlap: true),
 // so the micro-batches of accumulation that do not step reduce nothing
 // (DDP's no_sync); a stop request on any rank (Ctrl-C) agreed by all after
 // each step, so every rank stops at the same batch; and at an epoch's end
@@ -20,8 +20,12 @@ import { broadcastCoalesced } from './module_sync.js';
 import { OverlappedReducer } from './overlap.js';
 import { GradientReducer, type ReduceStats } from './reducer.js';
 
-/** Whether the gradient allreduce overlaps backward unless told (docs/distributed.md has the measurements). */
-export const DEFAULT_DDP_OVERLAP = true;
+/**
+ * Whether the gradient allreduce overlaps backward unless told: not, as it
+ * was slower on the 2-core machine measured (Gloo's thread takes CPU from
+ * backward; docs/distributed.md has the figures).
+ */
+export const DEFAULT_DDP_OVERLAP = false;
 
 /** Whether the step that this batch (about to be trained) belongs to ends with it: step.ts's rule, read before the batch. */
 const stepsAfterThisBatch = (ctx: TrainContext) => ctx.pending + 1 === ctx.accumulate || ctx.batch + 1 === ctx.itersPerEpoch;

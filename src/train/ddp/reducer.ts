@@ -3,8 +3,9 @@
 // copied in (reducer.cpp's mark_variable_ready_dense divides before the
 // sum), summed over the ranks with one allreduce, and copied back. It runs
 // after backward, bucket by bucket in the reducer's order, just before the
-// optimizer step (--no-ddp-overlap; overlap.ts starts each bucket's
-// allreduce during backward instead, as PyTorch does; the sums are the same).
+// optimizer step (the default; with --ddp-overlap, overlap.ts starts each
+// bucket's allreduce during backward instead, as PyTorch does; the sums
+// are the same).
 // A parameter without a gradient on this rank contributes zeros, so every
 // rank still reduces the same buckets (DDP would need find_unused_parameters).
 import * as torch from '../../torch/index.js';

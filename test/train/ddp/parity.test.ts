@@ -3,8 +3,8 @@
 // batch 2, 5 steps. Every parameter of every rank must equal PyTorch DDP's
 // to 1e-5 after every step, and our two ranks must hold identical
 // parameters after every step. Ours runs twice, with the allreduce
-// overlapped with backward (libtorch's reducer, the default) and after it
-// (--no-ddp-overlap); the two must agree exactly (each gradient is scaled by
+// overlapped with backward (libtorch's reducer, --ddp-overlap) and after it
+// (the default); the two must agree exactly (each gradient is scaled by
 // 1/N, then a sum of two).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 // train() as two ranks: with gradient accumulation both ranks end with the
 // same weights, take the same optimizer steps over their halves of the
 // data, and rank 0's epoch end may take longer than the collective timeout;
-// the allreduce overlapped with backward (the default) and after it give
+// the allreduce overlapped with backward (--ddp-overlap) and after it give
 // the same weights exactly (only the micro-batch that steps reduces).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

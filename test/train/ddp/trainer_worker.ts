@@ -1,7 +1,7 @@
 // One rank of test/train/ddp/trainer.test.ts: train() as a rank of the
 // torchrun environment's group, with a hook that makes rank 0's epoch end
 // slower than the collective timeout; prints the final weights' checksum.
-// argv: project, slowMs, timeoutMs, and 'after' for the allreduce after backward (--no-ddp-overlap).
+// argv: project, slowMs, timeoutMs, and 'overlap' for the allreduce during backward (--ddp-overlap).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { train } from '../../../src/train/trainer.js';
 import type { TrainHook } from '../../../src/train/hooks/hook.js';
 import type { TrainContext } from '../../../src/train/context.js';
 
-const [project, slowMs, timeoutMs, ddpOverlap] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), process.argv[5] !== 'after'];
+const [project, slowMs, timeoutMs, ddpOverlap] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), process.argv[5] === 'overlap'];
 const env = torch.distributed.torchrunEnv()!;
 let steps = 0;
 let checksum: number[] = [];
