@@ -15,7 +15,9 @@
 
 #include <torch/csrc/distributed/c10d/reducer.hpp>
 
+#include <algorithm>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 namespace yolo_native {
@@ -48,6 +50,43 @@ struct ReducerBox {
   std::unique_ptr<ExposedReducer> reducer;
   const GroupBox* group;  // for error messages only; the reducer holds its own reference to the process group
 };
+
+// The reducer takes a c10d::ProcessGroup. In libtorch 1.13 the group held
+// (ProcessGroupGloo) is one; from 2.0 on Gloo and NCCL are Backends, which a
+// ProcessGroup dispatches to by device type. A template, so the 2.x branch
+// is compiled only where it is taken.
+template <typename PG, typename Held>
+c10::intrusive_ptr<PG> asProcessGroup(const c10::intrusive_ptr<Held>& held, const GroupBox* box) {
+  if constexpr (std::is_base_of_v<PG, Held>) {
+    return held;
+  } else {
+    auto pg = c10::make_intrusive<PG>(box->store, box->rank, box->world);
+    const bool nccl = held->getBackendName() == "nccl";
+    auto type = nccl ? PG::BackendType::NCCL : PG::BackendType::GLOO;
+    pg->setBackend(nccl ? c10::DeviceType::CUDA : c10::DeviceType::CPU, type, held);
+    pg->setDefaultBackend(type);
+    return pg;
+  }
+}
+
+// The reducer as DDP constructs it (find_unused_parameters and
+// gradient_as_bucket_view false, no sparse gradients, no names). Its
+// constructor changed in libtorch 2.x (2.11's: no per-bucket limits; the
+// size limits as a list, and two flags, false as DDP's defaults); the
+// branch is picked by what the header declares. Only 1.13's has run.
+template <typename R, typename PG>
+std::unique_ptr<R> makeReducer(const std::vector<at::Tensor>& params, const std::vector<std::vector<size_t>>& indices,
+                               const std::vector<size_t>& limits, const c10::intrusive_ptr<PG>& pg, int64_t first, int64_t rest) {
+  std::vector<bool> sparse(params.size(), false);
+  std::unordered_map<size_t, std::string> names;
+  using Names = std::unordered_map<size_t, std::string>;
+  if constexpr (std::is_constructible_v<R, std::vector<at::Tensor>, std::vector<std::vector<size_t>>, std::vector<size_t>, c10::intrusive_ptr<PG>,
+                                        std::vector<bool>, int64_t, bool, bool, Names, int64_t>) {
+    return std::make_unique<R>(params, indices, limits, pg, sparse, rest, false, false, names, first);
+  } else {
+    return std::make_unique<R>(params, indices, pg, sparse, rest, false, false, names, first, false, false, std::vector<int64_t>{first, rest});
+  }
+}
 
 constexpr napi_type_tag kReducerTag = {0x2f6b1d93c04e7a15ULL, 0xb83e5a0c9d17f264ULL};
 
@@ -98,9 +137,8 @@ Napi::Value ReducerCreate(const Napi::CallbackInfo& info) {
     auto [indices, perBucketLimits] = c10d::compute_bucket_assignment_by_size(params, limits, std::vector<bool>(params.size(), false));
     std::reverse(indices.begin(), indices.end());
     std::reverse(perBucketLimits.begin(), perBucketLimits.end());
-    box->reducer = std::make_unique<ExposedReducer>(params, indices, perBucketLimits, group->group, std::vector<bool>(params.size(), false),
-                                                    rest, /*find_unused_parameters=*/false, /*gradient_as_bucket_view=*/false,
-                                                    std::unordered_map<size_t, std::string>{}, first);
+    auto pg = asProcessGroup<c10d::ProcessGroup>(group->group, group);
+    box->reducer = makeReducer<ExposedReducer>(params, indices, perBucketLimits, pg, first, rest);
     box->reducer->set_ddp_runtime_logging_sample_rate(1);  // its timer records every iteration, not 1 in 100
   });
   auto external = Napi::External<ReducerBox>::New(env, box.release(), [](Napi::Env, ReducerBox* b) { delete b; });
