@@ -5,11 +5,15 @@
 // Gloo) against 1 worker × 2 threads (one process on all of them, no
 // collectives): the same work per step, split two ways over two cores;
 // and 1 worker × 1 thread, the work on one core, as the scale for both.
-// Per step: the time, the gradient allreduce's time and the bytes it
-// reduces, min and median over the measured steps after warm-up (rank 0's;
-// the ranks meet at every allreduce). Run alone: `node dist/bench/ddp.js`.
+// The 2 workers run twice over: the gradient allreduce after backward
+// (the default) and overlapped with it (--ddp-overlap), alternating
+// BENCH_DDP_ROUNDS times so both see the same load.
+// Per step: the time, the gradient allreduce's time (and, overlapped, the
+// part backward waited for) and the bytes it reduces, min and median over
+// the measured steps after warm-up (rank 0's; the ranks meet at every
+// allreduce). Run alone: `node dist/bench/ddp.js`.
 // Environment: BENCH_DDP_STEPS (measured, default 4), BENCH_DDP_WARMUP (2),
-// BENCH_DDP_BATCH (per rank, 2), BENCH_DDP_SIZE (416).
+// BENCH_DDP_BATCH (per rank, 2), BENCH_DDP_SIZE (416), BENCH_DDP_ROUNDS (2).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +42,8 @@ export interface DdpRow {
   imagesPerSecond: number;
   computeSeconds: Stat;
   allreduceSeconds: Stat;
+  /** The allreduce time not hidden behind backward. */
+  exposedSeconds: Stat;
   /** At the barrier before the allreduce: the ranks' skew. */
   waitSeconds: Stat;
   bufferBroadcastSeconds: Stat;
@@ -68,13 +74,23 @@ function summarise(config: string, workers: number, threads: number, globalBatch
   const step = pick('step'), allreduce = pick('allreduce');
   return {
     config, workers, threads, globalBatch, stepSeconds: step, imagesPerSecond: globalBatch / step.median, computeSeconds: pick('compute'),
-    allreduceSeconds: allreduce, waitSeconds: pick('wait'), bufferBroadcastSeconds: pick('buffers'),
+    allreduceSeconds: allreduce, exposedSeconds: pick('exposed'), waitSeconds: pick('wait'), bufferBroadcastSeconds: pick('buffers'),
     bytesPerStep: steps[0].bytes, buckets: steps[0].buckets, allreduceBytesPerSecond: allreduce.median > 0 ? steps[0].bytes / allreduce.median : 0,
   };
 }
 
+/** 2 workers × 1 thread, after backward and overlapped, alternating `rounds` times; each mode's steps pooled. */
+async function twoWorkerRows(base: Omit<DdpWorkerSetup, 'threads' | 'perRank'>, perRank: number, rounds: number): Promise<DdpRow[]> {
+  const modes = [{ overlap: false, config: '2 workers × 1 thread, after backward' }, { overlap: true, config: '2 workers × 1 thread, overlapped' }];
+  const steps: StepTimes[][] = modes.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [m, mode] of modes.entries()) steps[m].push(...await runConfig({ ...base, threads: 1, perRank, overlap: mode.overlap }, 2));
+  }
+  return modes.map((mode, m) => summarise(mode.config, 2, 1, 2 * perRank, steps[m]));
+}
+
 export async function benchDdp(): Promise<object> {
-  const perRank = envInt('BENCH_DDP_BATCH', 2), size = envInt('BENCH_DDP_SIZE', 416);
+  const perRank = envInt('BENCH_DDP_BATCH', 2), size = envInt('BENCH_DDP_SIZE', 416), rounds = envInt('BENCH_DDP_ROUNDS', 2);
   const warmup = envInt('BENCH_DDP_WARMUP', 2), measured = envInt('BENCH_DDP_STEPS', 4);
   const cfg = join(REPO_ROOT, 'cfg', 'yolov3-tiny.cfg');
   const dir = mkdtempSync(join(tmpdir(), 'bench-ddp-'));
@@ -83,19 +99,19 @@ export async function benchDdp(): Promise<object> {
     const rows = [
       summarise('1 worker × 1 thread', 1, 1, 2 * perRank, await runConfig({ ...base, threads: 1, perRank: 2 * perRank }, 1)),
       summarise('1 worker × 2 threads', 1, 2, 2 * perRank, await runConfig({ ...base, threads: 2, perRank: 2 * perRank }, 1)),
-      summarise('2 workers × 1 thread', 2, 1, 2 * perRank, await runConfig({ ...base, threads: 1, perRank }, 2)),
+      ...await twoWorkerRows(base, perRank, rounds),
     ];
     const ms = (s: Stat) => `${(s.min * 1e3).toFixed(0)} / ${(s.median * 1e3).toFixed(0)}`;
-    printTable(`ddp: yolov3-tiny at ${size}, global batch ${2 * perRank}, ${measured} steps after ${warmup} warm-up (ms: min / median, rank 0)`,
-      ['config', 'step', 'img/s', 'fwd+bwd', 'BN bcast', 'wait', 'allreduce', 'MB/step', 'buckets', 'allreduce MB/s'],
+    printTable(`ddp: yolov3-tiny at ${size}, global batch ${2 * perRank}, ${measured} steps after ${warmup} warm-up (2 workers: ${rounds} alternating runs pooled; ms: min / median, rank 0)`,
+      ['config', 'step', 'img/s', 'fwd+bwd', 'BN bcast', 'wait', 'allreduce', 'exposed', 'MB/step', 'buckets', 'allreduce MB/s'],
       rows.map((r) => {
-        const ddp = r.workers > 1 ? [ms(r.bufferBroadcastSeconds), ms(r.waitSeconds), ms(r.allreduceSeconds), (r.bytesPerStep / 1e6).toFixed(1), String(r.buckets), (r.allreduceBytesPerSecond / 1e6).toFixed(0)] : Array(6).fill('-');
+        const ddp = r.workers > 1 ? [ms(r.bufferBroadcastSeconds), ms(r.waitSeconds), ms(r.allreduceSeconds), ms(r.exposedSeconds), (r.bytesPerStep / 1e6).toFixed(1), String(r.buckets), (r.allreduceBytesPerSecond / 1e6).toFixed(0)] : Array(7).fill('-');
         return [r.config, ms(r.stepSeconds), r.imagesPerSecond, ms(r.computeSeconds), ...ddp];
       }));
-    const [one, twoThreads, twoWorkers] = rows.map((r) => r.stepSeconds.median);
-    const speedup = { overTwoThreads: twoThreads / twoWorkers, overOneThread: one / twoWorkers };
-    console.log(`2 workers × 1 thread: ${speedup.overTwoThreads.toFixed(2)}× the throughput of 1 worker × 2 threads, ${speedup.overOneThread.toFixed(2)}× that of 1 worker × 1 thread (median steps)`);
-    return { model: 'yolov3-tiny', imgSize: size, perRankBatch: perRank, warmup, steps: measured, rows, speedup };
+    const [one, twoThreads, after, overlapped] = rows.map((r) => r.stepSeconds.median);
+    const speedup = { overTwoThreads: twoThreads / after, overOneThread: one / after, overlapOverAfter: after / overlapped };
+    console.log(`2 workers × 1 thread (after backward, the default): ${speedup.overTwoThreads.toFixed(2)}× the throughput of 1 worker × 2 threads, ${speedup.overOneThread.toFixed(2)}× that of 1 worker × 1 thread; overlapped: ${speedup.overlapOverAfter.toFixed(2)}× the throughput of after-backward (median steps)`);
+    return { model: 'yolov3-tiny', imgSize: size, perRankBatch: perRank, warmup, steps: measured, rounds, rows, speedup };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

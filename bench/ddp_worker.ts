@@ -4,9 +4,11 @@
 // makes them, as test/train/ddp/parity_worker.ts runs it. Under the torchrun
 // environment (launchWorkers) it is one rank and trains its slice of the
 // batch; without it, one process on the whole batch and no collectives.
-// A barrier between backward and the gradient allreduce (not in the
-// trainer) takes up the ranks' skew, so the allreduce's time is the
-// transfer's alone and the wait is reported apart.
+// A barrier after backward (not in the trainer) takes up the ranks' skew,
+// so an allreduce after backward (overlap false) times the transfer alone
+// and the wait is reported apart; overlapped, the allreduce runs inside
+// backward (its span and the part backward waited for come from libtorch's
+// reducer).
 // Writes out/rank<r>.json: {rank, worldSize, steps: StepTimes[]} for the measured steps.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +29,8 @@ export interface DdpWorkerSetup extends StepSetup {
   warmup: number;
   steps: number;
   out: string;
+  /** The DistributedHook's reducer: during backward (true) or after it. */
+  overlap?: boolean;
 }
 
 /** Seconds of one optimizer step and its parts on this rank. */
@@ -38,8 +42,10 @@ export interface StepTimes {
   compute: number;
   /** At the barrier: waiting for the slower rank. */
   wait: number;
-  /** The gradient allreduce, all buckets (GradientReducer's own timing). */
+  /** The gradient allreduce, first bucket's start to last bucket's end (the reducer's own timing). */
   allreduce: number;
+  /** The part of it that backward did not hide (all of it after backward). */
+  exposed: number;
   bytes: number;
   buckets: number;
   /** Adam, zero-grad and the ranks' stop agreement. */
@@ -76,8 +82,9 @@ function main(s: DdpWorkerSetup): void {
   const scales = yoloScales(model.heads, model.strides(images.shape[3], images.shape[2]));
   const optimizer = makeOptimizer(model, { kind: 'adam', lr: s.lr, weightDecay: s.weightDecay });
   // the loop's view of the run, as much of it as the hook reads
-  const ctx = { model, pending: 0, stopRequested: false } as unknown as TrainContext;
-  const hook = group && new DistributedHook(group);
+  const closers: (() => unknown)[] = [];
+  const ctx = { model, pending: 0, accumulate: 1, batch: 0, itersPerEpoch: Infinity, stopRequested: false, onClose: (f: () => unknown) => closers.push(f) } as unknown as TrainContext;
+  const hook = group && new DistributedHook(group, { overlap: s.overlap });
   hook?.beforeTrain(ctx);
   const step = (): StepTimes => {
     const t0 = now();
@@ -88,16 +95,17 @@ function main(s: DdpWorkerSetup): void {
     group?.barrier();
     const t3 = now();
     hook?.beforeOptimizerStep();
-    const reduce = hook?.times.reduces.at(-1) ?? { seconds: 0, bytes: 0, buckets: 0 };
+    const reduce = hook?.times.reduces.at(-1) ?? { seconds: 0, exposedSeconds: 0, bytes: 0, buckets: 0 };
     const t4 = now();
     torch.tidy(() => optimizer.step());
     optimizer.zeroGrad();
     hook?.afterStep(ctx, { optimizerStep: true } as StepEnd);
     const t5 = now();
-    return { step: t5 - t0, buffers: t1 - t0, compute: t2 - t1, wait: t3 - t2, allreduce: reduce.seconds, bytes: reduce.bytes, buckets: reduce.buckets, optimizer: t5 - t4 };
+    return { step: t5 - t0, buffers: t1 - t0, compute: t2 - t1, wait: t3 - t2, allreduce: reduce.seconds, exposed: reduce.exposedSeconds, bytes: reduce.bytes, buckets: reduce.buckets, optimizer: t5 - t4 };
   };
   for (let i = 0; i < s.warmup; i++) step();
   const steps = Array.from({ length: s.steps }, step);
+  for (const close of closers) close();
   optimizer.disposeState();
   torch.dispose([images, labels]);
   model.dispose();

@@ -20,7 +20,8 @@
         "src/runtime.cpp",
         "src/cpu_allocator.cpp",
         "src/distributed.cpp",
-        "src/distributed_autograd.cpp"
+        "src/distributed_autograd.cpp",
+        "src/distributed_reducer.cpp"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # USE_DISTRIBUTED and USE_C10D_GLOO: libtorch's CMake sets them for its own
@@ -32,7 +33,8 @@
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
       "conditions": [
         ["libtorch==''", {
-          "include_dirs": ["/usr/include", "/usr/include/torch/csrc/api/include"],
+          # shim/: the one header of c10d's reducer.hpp Debian does not ship (after /usr/include, so a real one wins).
+          "include_dirs": ["/usr/include", "/usr/include/torch/csrc/api/include", "shim"],
           "libraries": ["-Wl,--no-as-needed", "-ltorch", "-ltorch_cpu", "-lc10"]
         }, {
           "include_dirs": ["<(libtorch)/include", "<(libtorch)/include/torch/csrc/api/include"],

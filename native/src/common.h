@@ -44,6 +44,7 @@ void registerRuntime(Napi::Env env, Napi::Object exports);
 void registerCpuAllocator(Napi::Env env, Napi::Object exports);
 void registerDistributed(Napi::Env env, Napi::Object exports);
 void registerDistributedAutograd(Napi::Env env, Napi::Object exports);
+void registerDistributedReducer(Napi::Env env, Napi::Object exports);
 
 // Helper to define an exported function whose body is guarded.
 #define YOLO_EXPORT(exports, name, fn)                                                       \

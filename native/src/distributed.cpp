@@ -26,10 +26,13 @@ std::vector<at::Tensor> tensorList(const Napi::Env& env, const Napi::Value& valu
   return out;
 }
 
-// initProcessGroup(addr, port, rank, world, timeoutMs, rendezvousTimeoutMs):
+// initProcessGroup(addr, port, rank, world, timeoutMs, rendezvousTimeoutMs, agentStorePrefix):
 // rank 0 serves the store; every rank connects, and the group's constructor
 // connects all pairs. The store waits up to rendezvousTimeoutMs (processes
-// start at different times); each collective up to timeoutMs.
+// start at different times); each collective up to timeoutMs. With
+// agentStorePrefix (a string) the store at addr:port is a launcher's own
+// (torchrun's static rendezvous, TORCHELASTIC_USE_AGENT_STORE): every rank
+// is its client, under that prefix, as torch.distributed's _create_c10d_store.
 Napi::Value InitProcessGroup(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   if (!info[0].IsString()) throwTypeError(env, "initProcessGroup: expected the master address");
@@ -42,6 +45,8 @@ Napi::Value InitProcessGroup(const Napi::CallbackInfo& info) {
   if (world < 1 || rank < 0 || rank >= world)
     throwError(env, "initProcessGroup: rank " + std::to_string(rank) + " not in a world of " + std::to_string(world));
   int64_t rendezvousMs = info.Length() > 5 && !info[5].IsUndefined() ? toInt64(env, info[5], "rendezvous timeout") : timeoutMs;
+  bool agentStore = info.Length() > 6 && info[6].IsString();
+  std::string agentPrefix = agentStore ? info[6].As<Napi::String>().Utf8Value() : "";
   if (timeoutMs < 1 || rendezvousMs < 1) throwError(env, "initProcessGroup: timeouts must be positive");
   auto timeout = std::chrono::milliseconds(timeoutMs);
   auto box = std::make_unique<GroupBox>();
@@ -50,13 +55,15 @@ Napi::Value InitProcessGroup(const Napi::CallbackInfo& info) {
   try {
     c10d::TCPStoreOptions opts;
     opts.port = static_cast<std::uint16_t>(port);
-    opts.isServer = rank == 0;
+    opts.isServer = rank == 0 && !agentStore;
     opts.numWorkers = static_cast<std::size_t>(world);
     opts.waitWorkers = true;
     opts.timeout = std::chrono::milliseconds(rendezvousMs);
     auto tcp = c10::make_intrusive<c10d::TCPStore>(addr, opts);
     // A prefix, as torch.distributed's default group, so other users of the store cannot clash.
-    box->store = c10::make_intrusive<c10d::PrefixStore>("default_pg", tcp);
+    c10::intrusive_ptr<c10d::Store> base = tcp;
+    if (agentStore) base = c10::make_intrusive<c10d::PrefixStore>(agentPrefix, tcp);
+    box->store = c10::make_intrusive<c10d::PrefixStore>("default_pg", base);
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
     // Gloo's device: GLOO_SOCKET_IFNAME as torch.distributed reads it, else the host's own address.
     const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");

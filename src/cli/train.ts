@@ -85,6 +85,7 @@ const SPECS = {
   nproc: { type: 'number', integer: true, min: 1, help: "data-parallel training in N local worker processes (PyTorch's DDP on Gloo; the cores split between them); under torchrun's environment (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) this process is one worker" },
   'sync-bn': { type: 'boolean', help: "with --nproc N or under torchrun: BatchNorm statistics over all ranks' samples (torch.nn.SyncBatchNorm); with one rank, plain BatchNorm" },
   'dist-timeout': { type: 'number', min: 1, default: 60, help: 'seconds a collective waits for the other ranks before the run fails naming the rank' },
+  'ddp-overlap': { type: 'boolean', help: "data-parallel: start each gradient bucket's allreduce during backward as soon as its gradients are ready, as PyTorch's DDP (default: after backward, faster where the cores are all busy; docs/distributed.md)" },
 } satisfies Specs;
 
 const USAGE = 'usage: yolov3 train --cfg C --data D [options] | yolov3 train --resume RUN/weights/last.safetensors';
@@ -134,7 +135,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     return launchWorkers({ nproc: args.nproc, script: process.argv[1], args: ['train', ...rest], timeoutMs });
   }
   if (worker) exitWithLauncher();
-  const call = worker ? { distributed: { ...worker, timeoutMs, rendezvousTimeoutMs: Math.max(timeoutMs, 120_000) } } : {};
+  const call = worker ? { distributed: { ...worker, timeoutMs, rendezvousTimeoutMs: Math.max(timeoutMs, 120_000), ddpOverlap: args['ddp-overlap'] } } : {};
   let r: TrainResult;
   if (args.resume) {
     r = await train({ resume: args.resume, epochs: args.epochs, device: args.device }, call);

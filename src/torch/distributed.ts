@@ -17,6 +17,11 @@ export interface ProcessGroupOptions {
   timeoutMs?: number;
   /** How long rank 0 waits for the others to connect (they start at different times); default timeoutMs. */
   rendezvousTimeoutMs?: number;
+  /**
+   * The store at masterAddr:masterPort is the launcher's (torchrun's static
+   * rendezvous): no rank serves it, every rank uses it under this prefix.
+   */
+  agentStorePrefix?: string;
 }
 
 export const DEFAULT_DIST_TIMEOUT_MS = 60_000;
@@ -34,13 +39,18 @@ export class ProcessGroup {
 
   /** Joins the group: rank 0 serves the store; returns once every rank has connected (or throws at the timeout). */
   static init(o: ProcessGroupOptions): ProcessGroup {
-    const handle = native.initProcessGroup(o.masterAddr, o.masterPort, o.rank, o.worldSize, o.timeoutMs ?? DEFAULT_DIST_TIMEOUT_MS, o.rendezvousTimeoutMs);
+    const handle = native.initProcessGroup(o.masterAddr, o.masterPort, o.rank, o.worldSize, o.timeoutMs ?? DEFAULT_DIST_TIMEOUT_MS, o.rendezvousTimeoutMs, o.agentStorePrefix);
     return new ProcessGroup(handle, o.rank, o.worldSize);
   }
 
   get #h(): GroupHandle {
     if (this.#handle === null) throw new Error(`rank ${this.rank}: process group was already destroyed`);
     return this.#handle;
+  }
+
+  /** The native group, for the addon's other users of it (the gradient reducer, distributed_reducer.ts). */
+  get nativeHandle(): GroupHandle {
+    return this.#h;
   }
 
   /** Every tensor takes `root`'s values. */
@@ -113,7 +123,13 @@ export class ProcessGroup {
   }
 }
 
-/** The torchrun environment (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT, LOCAL_RANK), or undefined when WORLD_SIZE is unset. */
+/**
+ * The torchrun environment (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT,
+ * LOCAL_RANK), or undefined when WORLD_SIZE is unset. Under torchrun's
+ * static rendezvous (TORCHELASTIC_USE_AGENT_STORE=True) MASTER_PORT is
+ * the agent's own store, which the workers share under
+ * /worker/attempt_<TORCHELASTIC_RESTART_COUNT>, as torch.distributed does.
+ */
 export function torchrunEnv(env: NodeJS.ProcessEnv = process.env): (ProcessGroupOptions & { localRank: number }) | undefined {
   if (env.WORLD_SIZE === undefined) return undefined;
   const int = (name: string, fallback?: string) => {
@@ -125,5 +141,7 @@ export function torchrunEnv(env: NodeJS.ProcessEnv = process.env): (ProcessGroup
   const worldSize = int('WORLD_SIZE');
   const rank = int('RANK');
   if (worldSize < 1 || rank >= worldSize) throw new Error(`RANK=${rank} is not in WORLD_SIZE=${worldSize}`);
-  return { rank, worldSize, localRank: int('LOCAL_RANK', String(rank)), masterAddr: env.MASTER_ADDR ?? '127.0.0.1', masterPort: int('MASTER_PORT', '29500') };
+  const agent = env.TORCHELASTIC_USE_AGENT_STORE === 'True' ? { agentStorePrefix: `/worker/attempt_${int('TORCHELASTIC_RESTART_COUNT', '0')}` } : {};
+  return { rank, worldSize, localRank: int('LOCAL_RANK', String(rank)), masterAddr: env.MASTER_ADDR ?? '127.0.0.1', masterPort: int('MASTER_PORT', '29500'), ...agent };
 }
+export { DdpReducer, type ReducerInfo } from './distributed_reducer.js';

@@ -13,6 +13,8 @@ export type Handle = { readonly __brand: 'TensorHandle' };
 export type GeneratorHandle = { readonly __brand: 'GeneratorHandle' };
 /** An opaque handle to a c10d process group (Gloo). */
 export type GroupHandle = { readonly __brand: 'GroupHandle' };
+/** A c10d::Reducer (native/src/distributed_reducer.cpp). */
+export type ReducerHandle = { readonly __brand: 'ReducerHandle' };
 
 export interface NativeAddon {
   dispose(h: Handle): void;
@@ -48,7 +50,7 @@ export interface NativeAddon {
   setGeneratorState(g: GeneratorHandle | null, state: Handle): void;
   cudaDeviceCount(): number;
   versions(): { torch: string; parallel: string };
-  initProcessGroup(addr: string, port: number, rank: number, worldSize: number, timeoutMs: number, rendezvousTimeoutMs?: number): GroupHandle;
+  initProcessGroup(addr: string, port: number, rank: number, worldSize: number, timeoutMs: number, rendezvousTimeoutMs?: number, agentStorePrefix?: string): GroupHandle;
   broadcast(g: GroupHandle, tensors: Handle[], root: number): void;
   allreduceSum(g: GroupHandle, tensors: Handle[]): void;
   /** A new tensor, the sum over ranks; differentiable: its backward allreduces the gradient. */
@@ -59,6 +61,20 @@ export interface NativeAddon {
   destroyProcessGroup(g: GroupHandle): void;
   storeSet(g: GroupHandle, key: string, value: string): void;
   storeWait(g: GroupHandle, key: string, timeoutMs: number): string;
+  reducerCreate(g: GroupHandle, params: Handle[], firstBucketBytes: number, bucketBytes: number): ReducerHandle;
+  reducerPrepare(r: ReducerHandle): boolean;
+  reducerInfo(r: ReducerHandle): ReducerInfo;
+  reducerDestroy(r: ReducerHandle): void;
+}
+
+/** A reducer's buckets (indices into its parameters, in reduction order), their bytes, and its last armed backward's events in ns (-1: unset). */
+export interface ReducerInfo {
+  buckets: number[][];
+  bytes: number;
+  computeStartNs: number;
+  computeEndNs: number;
+  commStartNs: number;
+  commEndNs: number;
 }
 
 function addonPath(): string {

@@ -27,9 +27,10 @@ export interface TrainHooks extends CallOptionSwitches {
    * Data-parallel training (PyTorch's DistributedDataParallel, ddp/hook.ts):
    * this process is one rank of the group; each rank trains its shard of the
    * data, and only rank 0 writes checkpoints, TensorBoard, results.csv and
-   * the log, and evaluates.
+   * the log, and evaluates. `ddpOverlap`: the gradient allreduce during
+   * backward, or after it (false, the default; ddp/hook.ts).
    */
-  distributed?: ProcessGroupOptions;
+  distributed?: ProcessGroupOptions & { ddpOverlap?: boolean };
 }
 
 export interface TrainResult {
@@ -79,7 +80,7 @@ export async function train(input: TrainInput, call: TrainHooks = {}): Promise<T
     if (!group && ctx.resume) checkResumedWorldSize(ctx.resume.info.extra, 1);
     const evaluation = new EvaluationHook();
     // the distributed hook after every other: its stop agreement follows the Ctrl-C listener's yield, its epoch end everything rank 0 does
-    const ddp = group ? [new DistributedHook(group, { syncBatchNorm: ctx.options.syncBn === true })] : [];
+    const ddp = group ? [new DistributedHook(group, { syncBatchNorm: ctx.options.syncBn === true, overlap: call.distributed?.ddpOverlap })] : [];
     const hooks = new HookRunner([...builtInHooks(evaluation, !call.log, ctx.options.diagnostics === true, group), ...callOptionHooks(call), ...(call.hooks ?? []), ...ddp]);
     const end = await runTraining(ctx, hooks);
     return {

@@ -7,9 +7,11 @@
 // with syncBatchNorm, BatchNorm's statistics taken over all ranks' samples
 // (torch.nn.SyncBatchNorm.convert_sync_batchnorm; the buffers are then
 // equal on every rank, and still broadcast, as PyTorch's DDP does); the
-// gradients averaged over the ranks just before the optimizer step (so the
-// micro-batches of accumulation that do not step reduce nothing: DDP's
-// no_sync); a stop request on any rank (Ctrl-C) agreed by all after
+// gradients averaged over the ranks after the backward of the micro-batch
+// whose optimizer step follows, just before that step (reducer.ts, the
+// default), or during it (overlap.ts, libtorch's reducer, overlap: true),
+// so the micro-batches of accumulation that do not step reduce nothing
+// (DDP's no_sync); a stop request on any rank (Ctrl-C) agreed by all after
 // each step, so every rank stops at the same batch; and at an epoch's end
 // the other ranks wait for rank 0's evaluation and checkpoints in the store,
 // not in a collective, so an evaluation may take longer than --dist-timeout.
@@ -19,7 +21,18 @@ import type { ProcessGroup } from '../../torch/distributed.js';
 import type { TrainContext } from '../context.js';
 import type { EpochEnd, StepEnd, TrainHook } from '../hooks/hook.js';
 import { broadcastCoalesced } from './module_sync.js';
+import { OverlappedReducer } from './overlap.js';
 import { GradientReducer, type ReduceStats } from './reducer.js';
+
+/**
+ * Whether the gradient allreduce overlaps backward unless told: not, as it
+ * was slower on the 2-core machine measured (Gloo's thread takes CPU from
+ * backward; docs/distributed.md has the figures).
+ */
+export const DEFAULT_DDP_OVERLAP = false;
+
+/** Whether the step that this batch (about to be trained) belongs to ends with it: step.ts's rule, read before the batch. */
+const stepsAfterThisBatch = (ctx: TrainContext) => ctx.pending + 1 === ctx.accumulate || ctx.batch + 1 === ctx.itersPerEpoch;
 
 /** How long the other ranks wait for rank 0's epoch end (evaluation, checkpoints) by default. */
 export const EPOCH_END_TIMEOUT_MS = 3 * 3600_000;
@@ -38,11 +51,11 @@ export function checkResumedWorldSize(extra: Readonly<Record<string, unknown>>, 
 
 export class DistributedHook implements TrainHook {
   readonly name = 'distributed';
-  #reducer?: GradientReducer;
+  #reducer?: GradientReducer | OverlappedReducer;
   #buffers: torch.Tensor[] = [];
   readonly times: DistributedTimes = { reduces: [], bufferBroadcastSeconds: 0 };
 
-  constructor(readonly group: ProcessGroup, readonly options: { broadcastBuffers?: boolean; epochEndTimeoutMs?: number; syncBatchNorm?: boolean } = {}) {}
+  constructor(readonly group: ProcessGroup, readonly options: { broadcastBuffers?: boolean; epochEndTimeoutMs?: number; syncBatchNorm?: boolean; overlap?: boolean } = {}) {}
 
   /** A checkpoint records its world size: a mid-epoch position and the data each rank read are per rank. */
   stateDict(): Record<string, unknown> {
@@ -57,7 +70,9 @@ export class DistributedHook implements TrainHook {
     const model = ctx.model;
     this.#buffers = model.namedBuffers().map(([, t]) => t);
     broadcastCoalesced(this.group, [...model.parameters(), ...this.#buffers], 0);
-    this.#reducer = new GradientReducer(this.group, model.parameters());
+    const overlapped = this.options.overlap ?? DEFAULT_DDP_OVERLAP;
+    const reducer = (this.#reducer = overlapped ? new OverlappedReducer(this.group, model.parameters()) : new GradientReducer(this.group, model.parameters()));
+    if (reducer instanceof OverlappedReducer) ctx.onClose(() => reducer.destroy());
     if (this.options.syncBatchNorm) {
       const layers = convertSyncBatchNorm(model, this.group).length;
       if (this.group.rank === 0) ctx.log(this.group.worldSize > 1 ? `sync-bn: ${layers} BatchNorm layers take their statistics over all ${this.group.worldSize} ranks` : 'sync-bn: a world of one rank: plain BatchNorm');
@@ -70,6 +85,7 @@ export class DistributedHook implements TrainHook {
   }
 
   beforeStep(ctx: TrainContext): void {
+    if (this.#reducer instanceof OverlappedReducer && stepsAfterThisBatch(ctx)) this.#reducer.arm();
     if (this.options.broadcastBuffers === false || ctx.pending !== 0 || !this.#buffers.length) return;
     const t0 = performance.now();
     broadcastCoalesced(this.group, this.#buffers, 0);
@@ -77,7 +93,8 @@ export class DistributedHook implements TrainHook {
   }
 
   beforeOptimizerStep(): void {
-    this.times.reduces.push(this.#reducer!.averageGradients());
+    const r = this.#reducer!;
+    this.times.reduces.push(r instanceof OverlappedReducer ? r.stats() : r.averageGradients());
   }
 
   /** Runs after every other hook's afterEpoch (this hook is the last): rank 0 has evaluated and saved. */

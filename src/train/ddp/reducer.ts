@@ -2,9 +2,10 @@
 // gradients are packed into one flat tensor, scaled by 1/world while being
 // copied in (reducer.cpp's mark_variable_ready_dense divides before the
 // sum), summed over the ranks with one allreduce, and copied back. It runs
-// after backward, bucket by bucket in the reducer's order (libtorch's
-// autograd hooks are not reachable from this addon, so the allreduce does
-// not overlap backward as PyTorch's does; the sums are the same).
+// after backward, bucket by bucket in the reducer's order, just before the
+// optimizer step (the default; with --ddp-overlap, overlap.ts starts each
+// bucket's allreduce during backward instead, as PyTorch does; the sums
+// are the same).
 // A parameter without a gradient on this rank contributes zeros, so every
 // rank still reduces the same buckets (DDP would need find_unused_parameters).
 import * as torch from '../../torch/index.js';
@@ -12,7 +13,10 @@ import type { ProcessGroup } from '../../torch/distributed.js';
 import { bucketAssignment } from './buckets.js';
 
 export interface ReduceStats {
+  /** The allreduces' time, first bucket's start to last bucket's end. */
   seconds: number;
+  /** The part of it not hidden behind backward (here all of it). */
+  exposedSeconds: number;
   bytes: number;
   buckets: number;
 }
@@ -34,7 +38,8 @@ export class GradientReducer {
     torch.noGrad(() => {
       for (const bucket of this.buckets) bytes += this.#reduceBucket(bucket, scale);
     });
-    return { seconds: now() - t0, bytes, buckets: this.buckets.length };
+    const seconds = now() - t0;
+    return { seconds, exposedSeconds: seconds, bytes, buckets: this.buckets.length };
   }
 
   #reduceBucket(bucket: readonly number[], scale: number): number {

@@ -2,8 +2,11 @@
 // (gloo): same cfg, weights, per-rank batches, loss and Adam; 2 processes ×
 // batch 2, 5 steps. Every parameter of every rank must equal PyTorch DDP's
 // to 1e-5 after every step, and our two ranks must hold identical
-// parameters after every step. The runs are parity_runs.ts's; the cases
-// with synchronized BatchNorm are in sync_bn_parity.test.ts.
+// parameters after every step. The runs are parity_runs.ts's: ours runs
+// twice, with the allreduce overlapped with backward (libtorch's reducer,
+// --ddp-overlap) and after it (the default), and the two must agree exactly
+// (each gradient is scaled by 1/N, then a sum of two). The cases with
+// synchronized BatchNorm are in sync_bn_parity.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

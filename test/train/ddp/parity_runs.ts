@@ -85,20 +85,28 @@ export async function runBoth(cfg: string, size: number, o: { syncBn?: boolean; 
     const setup = writeInputs(dir, cfg, size, o.syncBn ?? false);
     python('ddp_reference.py', { ...setup, port: await freePort() });
     if (o.concat) python('concat_reference.py', setup);
-    const ours = await runRanks(worker, [JSON.stringify(setup)], WORLD, { killAfterMs: 300_000 });
-    for (const r of ours) assert.equal(r.code, 0, r.stderr);
-    const reports = ours.map((r) => JSON.parse(r.stdout.trim().split('\n').at(-1)!));
     const torchNames = JSON.parse(readFileSync(join(dir, 'torch_names.json'), 'utf8'));
     const renamed = (names: string[]) => names.map((n) => n.replace(/^layers\./, 'blocks.'));
-    assert.deepEqual(renamed(reports[0].names), torchNames.names);
-    assert.deepEqual(renamed(reports[0].buffers), torchNames.buffers);
+    const timing: string[] = [];
+    // ours twice: the allreduce overlapped with backward (libtorch's reducer) and after it (the default)
+    for (const [tag, overlap] of [['ours', true], ['after', false]] as const) {
+      const ours = await runRanks(worker, [JSON.stringify({ ...setup, overlap, tag })], WORLD, { killAfterMs: 300_000 });
+      for (const r of ours) assert.equal(r.code, 0, r.stderr);
+      const reports = ours.map((r) => JSON.parse(r.stdout.trim().split('\n').at(-1)!));
+      assert.deepEqual(renamed(reports[0].names), torchNames.names);
+      assert.deepEqual(renamed(reports[0].buffers), torchNames.buffers);
+      const t = reports[0].times.slice(1); // the first step warms up
+      timing.push(`${overlap ? 'overlapped' : 'after backward'}: step ${median(t.map((x: { stepSeconds: number }) => x.stepSeconds)).toFixed(3)} s, allreduce ${median(t.map((x: { reduceSeconds: number }) => x.reduceSeconds)).toFixed(4)} s of ${(t[0].bytes / 1e6).toFixed(2)} MB in ${reports[0].buckets} buckets (medians)`);
+    }
     const load = (name: string) => Array.from({ length: WORLD }, (_, r) => rowsOf(join(dir, `${name}${r}.npy`)));
-    const t = reports[0].times.slice(1); // the first step warms up
-    const timing = `step ${median(t.map((x: { stepSeconds: number }) => x.stepSeconds)).toFixed(3)} s, allreduce ${median(t.map((x: { reduceSeconds: number }) => x.reduceSeconds)).toFixed(4)} s of ${(t[0].bytes / 1e6).toFixed(2)} MB in ${reports[0].buckets} buckets (medians)`;
     const mine: Sides = { params: load('ours_rank'), grads: load('ours_grads'), buffers: load('ours_buffers') };
+    const after: Sides = { params: load('after_rank'), grads: load('after_grads'), buffers: load('after_buffers') };
+    for (const key of ['params', 'grads', 'buffers'] as const) {
+      for (let r = 0; r < WORLD; r++) for (let s = 0; s < STEPS; s++) assert.equal(maxAbs(mine[key][r][s], after[key][r][s]), 0, `${key}, step ${s + 1}, rank ${r}: the overlapped reducer differs from the after-backward one`);
+    }
     const theirs: Sides = { params: load('torch_rank'), grads: load('torch_grads'), buffers: load('torch_buffers') };
     const concat: Sides | undefined = o.concat ? { params: [rowsOf(join(dir, 'concat_params.npy'))], grads: [rowsOf(join(dir, 'concat_grads.npy'))], buffers: [rowsOf(join(dir, 'concat_buffers.npy'))] } : undefined;
-    return { mine, theirs, concat, timing };
+    return { mine, theirs, concat, timing: timing.join('; ') };
   } finally {
     if (!process.env.DDP_KEEP) rmSync(dir, { recursive: true, force: true });
     else console.log(dir);

@@ -2,11 +2,12 @@
 // of bench/train_step.ts (forward in training mode → yoloLoss → backward →
 // Adam with the trainer's decay groups) with the DistributedHook's calls
 // where the trainer's loop makes them, on this rank's own batch. Writes
-// out/ours_rank<r>.npy: [steps, P] float32, every parameter after each step,
-// out/ours_grads<r>.npy: the averaged gradients of each step,
-// out/ours_buffers<r>.npy: every BatchNorm running_mean and running_var after
+// out/<tag>_rank<r>.npy: [steps, P] float32, every parameter after each step,
+// out/<tag>_grads<r>.npy: the averaged gradients of each step,
+// out/<tag>_buffers<r>.npy: every BatchNorm running_mean and running_var after
 // each step, and prints {stepSeconds, reduceSeconds, bytes} per step. With
 // syncBn, the hook synchronizes BatchNorm (the trainer's --sync-bn).
+// `overlap`: the hook's reducer (allreduce during backward, or after it).
 import { join } from 'node:path';
 import * as torch from '../../../src/torch/index.js';
 import { Darknet, loadWeights } from '../../../src/darknet/index.js';
@@ -29,6 +30,8 @@ interface Setup {
   syncBn: boolean;
   loss: Required<Pick<LossOptions, 'bboxLoss' | 'objTarget' | 'assign'>>;
   out: string;
+  overlap: boolean;
+  tag: string;
 }
 
 const s = JSON.parse(process.argv[2]) as Setup;
@@ -44,8 +47,9 @@ const labels = torch.io.loadNpy(s.ranks[group.rank].labels);
 const scales = yoloScales(model.heads, model.strides(images.shape[3], images.shape[2]));
 const optimizer = makeOptimizer(model, { kind: 'adam', lr: s.lr, weightDecay: s.weightDecay });
 // the loop's view of the run, as much of it as the hook reads
-const ctx = { model, pending: 0, stopRequested: false, log: () => {} } as unknown as TrainContext;
-const hook = new DistributedHook(group, { syncBatchNorm: s.syncBn });
+const closers: (() => unknown)[] = [];
+const ctx = { model, pending: 0, accumulate: 1, batch: 0, itersPerEpoch: Infinity, stopRequested: false, log: () => {}, onClose: (f: () => unknown) => closers.push(f) } as unknown as TrainContext;
+const hook = new DistributedHook(group, { syncBatchNorm: s.syncBn, overlap: s.overlap });
 hook.beforeTrain(ctx);
 const rows: Float32Array[] = [];
 const grads: Float32Array[] = [];
@@ -72,8 +76,9 @@ const save = (name: string, list: Float32Array[]) => {
   list.forEach((r, i) => flat.set(r, i * r.length));
   torch.tidy(() => torch.io.saveNpy(join(s.out, name), torch.tensor(flat, { shape: [list.length, list[0].length] })));
 };
-save(`ours_rank${group.rank}.npy`, rows);
-save(`ours_grads${group.rank}.npy`, grads);
-save(`ours_buffers${group.rank}.npy`, buffers);
+save(`${s.tag}_rank${group.rank}.npy`, rows);
+save(`${s.tag}_grads${group.rank}.npy`, grads);
+save(`${s.tag}_buffers${group.rank}.npy`, buffers);
+for (const close of closers) close();
 group.destroy();
 console.log(JSON.stringify({ rank: group.rank, names: model.namedParameters().map(([n]) => n), buffers: runningStats.map(([n]) => n), times, buckets: hook.times.reduces[0].buckets }));
