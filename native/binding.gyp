@@ -1,10 +1,21 @@
 # Builds the libtorch addon. libtorch is found in Debian's paths (package
 # libtorch-dev) unless $LIBTORCH points at an official libtorch zip layout
-# (include/, include/torch/csrc/api/include, lib/), e.g. a CUDA build.
+# (include/, include/torch/csrc/api/include, lib/), e.g. a CUDA build, or at
+# a PyTorch wheel's torch/ folder (the same layout). The same sources build
+# against 1.13 and 2.x (native/src/torch_compat.h).
+# A CUDA libtorch (lib/libtorch_cuda.so) also gets ProcessGroupNCCL
+# (-DUSE_C10D_NCCL, the CUDA and NCCL headers found by cuda_includes.cjs)
+# unless YOLO_NO_NCCL=1. YOLO_CXX11_ABI=0|1 matches a libtorch built with the
+# other std::string ABI (python3 -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))').
+# Gloo's headers: Debian's libgloo-dev (/usr/include), or YOLO_GLOO_INCLUDE
+# (an official libtorch ships none).
 {
   "variables": {
     "libtorch%": "<!(node -p \"process.env.LIBTORCH || ''\")",
-    "libtorch_cuda%": "<!(node -p \"process.env.LIBTORCH && require('fs').existsSync(process.env.LIBTORCH + '/lib/libtorch_cuda.so') ? 1 : 0\")"
+    "libtorch_cuda%": "<!(node -p \"process.env.LIBTORCH && require('fs').existsSync(process.env.LIBTORCH + '/lib/libtorch_cuda.so') ? 1 : 0\")",
+    "nccl%": "<!(node -p \"process.env.YOLO_NO_NCCL === '1' ? 0 : 1\")",
+    "cxx11_abi%": "<!(node -p \"process.env.YOLO_CXX11_ABI || ''\")",
+    "gloo_include%": "<!(node -p \"process.env.YOLO_GLOO_INCLUDE || ''\")"
   },
   "targets": [
     {
@@ -37,9 +48,15 @@
           "include_dirs": ["<(libtorch)/include", "<(libtorch)/include/torch/csrc/api/include"],
           "libraries": ["-L<(libtorch)/lib", "-Wl,-rpath,<(libtorch)/lib", "-Wl,--no-as-needed", "-ltorch", "-ltorch_cpu", "-lc10"],
           "conditions": [
-            ["libtorch_cuda==1", { "libraries": ["-ltorch_cuda", "-lc10_cuda"] }]
+            ["libtorch_cuda==1", { "libraries": ["-ltorch_cuda", "-lc10_cuda"] }],
+            ["libtorch_cuda==1 and nccl==1", {
+              "defines": ["USE_C10D_NCCL"],
+              "include_dirs": ["<!@(node cuda_includes.cjs)"]
+            }]
           ]
-        }]
+        }],
+        ["cxx11_abi!=''", { "defines": ["_GLIBCXX_USE_CXX11_ABI=<(cxx11_abi)"] }],
+        ["gloo_include!=''", { "include_dirs": ["<(gloo_include)"] }]
       ]
     }
   ]

@@ -11,6 +11,8 @@ import { parseMultiScale } from '../train/multi_scale.js';
 import { ASSIGN_RULES, BBOX_LOSSES, LOSS_FORMS, OBJ_TARGETS } from '../yolo/index.js';
 import { formatHelp, parseArgs, UsageError, type Specs } from './args.js';
 import { exitWithLauncher, launchWorkers } from '../train/ddp/launch.js';
+import { checkLaunchDevice, chooseBackend } from '../train/ddp/backend.js';
+import { DIST_BACKENDS } from '../torch/distributed.js';
 
 type Shown = string | number | boolean | null | undefined;
 
@@ -84,6 +86,7 @@ const SPECS = {
   resume: { type: 'string', help: 'continue a run from its weights/last.safetensors, also after Ctrl-C mid-epoch (other options ignored except --epochs, --device)' },
   nproc: { type: 'number', integer: true, min: 1, help: "data-parallel training in N local worker processes (PyTorch's DDP on Gloo; the cores split between them); under torchrun's environment (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) this process is one worker" },
   'dist-timeout': { type: 'number', min: 1, default: 60, help: 'seconds a collective waits for the other ranks before the run fails naming the rank' },
+  backend: { type: 'string', choices: DIST_BACKENDS, help: 'collective backend of data-parallel training: gloo, or nccl (an addon built against a CUDA libtorch; each worker on cuda:LOCAL_RANK) (default nccl with --device cuda, else gloo)' },
 } satisfies Specs;
 
 const USAGE = 'usage: yolov3 train --cfg C --data D [options] | yolov3 train --resume RUN/weights/last.safetensors';
@@ -126,12 +129,16 @@ export async function runTrain(argv: string[]): Promise<number> {
   }
   const timeoutMs = (args['dist-timeout'] ?? 60) * 1000;
   const worker = torch.distributed.torchrunEnv();
-  if (args.nproc !== undefined && args.nproc > 1 && !worker) {
+  const launching = args.nproc !== undefined && args.nproc > 1 && !worker;
+  // checked before any worker starts: no NCCL in this build, no CUDA, too few GPUs
+  const backend = launching || worker ? chooseBackend(args.device, args.backend) : undefined;
+  if (launching) {
+    checkLaunchDevice(args.device, args.nproc!);
     const rest = argv.filter((a, i) => !/^--nproc(=|$)/.test(a) && !(argv[i - 1] === '--nproc' && !a.startsWith('--')));
-    return launchWorkers({ nproc: args.nproc, script: process.argv[1], args: ['train', ...rest], timeoutMs });
+    return launchWorkers({ nproc: args.nproc!, script: process.argv[1], args: ['train', ...rest], timeoutMs });
   }
   if (worker) exitWithLauncher();
-  const call = worker ? { distributed: { ...worker, timeoutMs, rendezvousTimeoutMs: Math.max(timeoutMs, 120_000) } } : {};
+  const call = worker ? { distributed: { ...worker, timeoutMs, rendezvousTimeoutMs: Math.max(timeoutMs, 120_000), backend, deviceIndex: worker.localRank } } : {};
   let r: TrainResult;
   if (args.resume) {
     r = await train({ resume: args.resume, epochs: args.epochs, device: args.device }, call);

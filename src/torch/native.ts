@@ -47,13 +47,15 @@ export interface NativeAddon {
   generatorState(g: GeneratorHandle | null): Handle;
   setGeneratorState(g: GeneratorHandle | null, state: Handle): void;
   cudaDeviceCount(): number;
+  setAllowTF32(enabled: boolean): void;
   versions(): { torch: string; parallel: string };
-  initProcessGroup(addr: string, port: number, rank: number, worldSize: number, timeoutMs: number, rendezvousTimeoutMs?: number): GroupHandle;
+  initProcessGroup(addr: string, port: number, rank: number, worldSize: number, timeoutMs: number, rendezvousTimeoutMs?: number, backend?: string, deviceIndex?: number): GroupHandle;
+  distributedBackends(): string[];
   broadcast(g: GroupHandle, tensors: Handle[], root: number): void;
   allreduceSum(g: GroupHandle, tensors: Handle[]): void;
   allgather(g: GroupHandle, tensor: Handle): Handle[];
   barrier(g: GroupHandle): void;
-  groupInfo(g: GroupHandle): { rank: number; worldSize: number; backend: string };
+  groupInfo(g: GroupHandle): { rank: number; worldSize: number; backend: string; device: string };
   destroyProcessGroup(g: GroupHandle): void;
   storeSet(g: GroupHandle, key: string, value: string): void;
   storeWait(g: GroupHandle, key: string, timeoutMs: number): string;

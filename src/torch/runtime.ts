@@ -37,6 +37,10 @@ export const cuda = {
   deviceCount(): number {
     return native.cudaDeviceCount();
   },
+  /** TF32 in cuDNN convolutions and cuBLAS products (libtorch's default: on for cuDNN); off gives float32 results comparable with the CPU's. */
+  setAllowTF32(enabled: boolean): void {
+    native.setAllowTF32(enabled);
+  },
 };
 
 export function versions(): { torch: string; parallel: string } {
