@@ -1,6 +1,8 @@
 // Autograd controls: requires_grad, .grad, backward and the grad mode.
 #include "common.h"
 
+#include <c10/core/GradMode.h>
+
 namespace yolo_native {
 namespace {
 
