@@ -79,6 +79,15 @@ Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(at::detail::getCUDAHooks().getNumGPUs()));
 }
 
+// cudaSynchronize(index): waits for the GPU's queued work, for timings (CUDA
+// kernels run asynchronously). Through the CUDA hooks, so a CPU-only build
+// compiles it too (and fails it with libtorch's message).
+Napi::Value CudaSynchronize(const Napi::CallbackInfo& info) {
+  int64_t index = toInt64(info.Env(), info[0], "cudaSynchronize");
+  at::detail::getCUDAHooks().deviceSynchronize(static_cast<c10::DeviceIndex>(index));
+  return info.Env().Undefined();
+}
+
 // setAllowTF32(enabled): cuDNN convolutions and cuBLAS matrix products in
 // TF32 (libtorch's default for cuDNN: on, for cuBLAS: off) or in full float32,
 // for results that match the CPU's to float32 rounding.
@@ -107,6 +116,7 @@ void registerRuntime(Napi::Env env, Napi::Object exports) {
   YOLO_EXPORT(exports, "setGeneratorState", SetGeneratorState);
   YOLO_EXPORT(exports, "cudaDeviceCount", CudaDeviceCount);
   YOLO_EXPORT(exports, "setAllowTF32", SetAllowTF32);
+  YOLO_EXPORT(exports, "cudaSynchronize", CudaSynchronize);
   YOLO_EXPORT(exports, "versions", Versions);
 }
 

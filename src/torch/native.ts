@@ -48,6 +48,7 @@ export interface NativeAddon {
   setGeneratorState(g: GeneratorHandle | null, state: Handle): void;
   cudaDeviceCount(): number;
   setAllowTF32(enabled: boolean): void;
+  cudaSynchronize(index: number): void;
   versions(): { torch: string; parallel: string };
   initProcessGroup(addr: string, port: number, rank: number, worldSize: number, timeoutMs: number, rendezvousTimeoutMs?: number, backend?: string, deviceIndex?: number): GroupHandle;
   distributedBackends(): string[];

@@ -41,6 +41,10 @@ export const cuda = {
   setAllowTF32(enabled: boolean): void {
     native.setAllowTF32(enabled);
   },
+  /** Waits for the work queued on cuda:index (kernels run asynchronously), as torch.cuda.synchronize; for timings. */
+  synchronize(index = 0): void {
+    native.cudaSynchronize(index);
+  },
 };
 
 export function versions(): { torch: string; parallel: string } {

@@ -3,8 +3,9 @@
 // leave hand-known values, on CUDA tensors and on CPU tensors staged through
 // the GPU; with two GPUs, distributed.test.ts's two-rank collectives over
 // NCCL. Skipped, with the reason, without NCCL in the build or without a
-// GPU: Debian's libtorch is CPU-only, so they run only where
-// scripts/gpu-check.sh builds against a CUDA PyTorch. Where NCCL is not
+// GPU (failed instead under YOLO_REQUIRE_CUDA=1): Debian's libtorch is
+// CPU-only, so they run only where scripts/gpu-check.sh builds against a
+// CUDA PyTorch. Where NCCL is not
 // built in, asking for it is the error with the remedy (runs everywhere).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +18,8 @@ const worker = fileURLToPath(new URL('./distributed_worker.js', import.meta.url)
 const lastJson = (text: string) => JSON.parse(text.trim().split('\n').at(-1)!);
 const hasNccl = availableBackends().includes('nccl');
 const gpus = torch.cuda.deviceCount();
-const noNccl = !hasNccl ? 'this build has no NCCL (built against a CPU libtorch)' : gpus === 0 ? 'no CUDA device' : false;
+// scripts/gpu-check.sh sets YOLO_REQUIRE_CUDA=1: there a skip would hide a build without NCCL
+const noNccl = process.env.YOLO_REQUIRE_CUDA === '1' ? false : !hasNccl ? 'this build has no NCCL (built against a CPU libtorch)' : gpus === 0 ? 'no CUDA device' : false;
 
 test('asking for nccl in a build without it is an error that names the remedy', { skip: hasNccl && 'this build has NCCL' }, () => {
   assert.throws(
