@@ -8,8 +8,9 @@
 //                        repacked with xz: the .tgz is 43 MB, the carried tree 64 MiB
 //   dist.tar.xz          the compiled JavaScript (platform independent): run `tsc` first
 //   node_modules.tar.xz  only what the run needs: node-gyp and node-addon-api
-//                        for the build, sharp (with its libvips) for the
-//                        Detector of the detect benchmark, and their dependencies
+//                        for the build, sharp (with its libvips) and protobufjs
+//                        that the Detector of the detect benchmark imports, and
+//                        their dependencies (the tests need none)
 //   gloo-include.tar.xz  Gloo's headers (Debian's libgloo-dev): ProcessGroupGloo.hpp
 //                        includes them and a PyTorch wheel ships none
 //   manifest.json        versions and sizes
@@ -27,7 +28,7 @@ const BUNDLE = join(GPU, 'bundle');
 const CACHE = join(GPU, 'cache');
 const LIMIT = 64 * 1024 * 1024;
 /** The packages the run loads, beyond Node's own (their dependencies follow). */
-export const RUNTIME_PACKAGES = ['node-gyp', 'node-addon-api', 'sharp'];
+export const RUNTIME_PACKAGES = ['node-gyp', 'node-addon-api', 'sharp', 'protobufjs'];
 
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const run = (cmd, args, cwd = ROOT) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
