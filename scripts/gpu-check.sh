@@ -12,7 +12,8 @@
 # must run: YOLO_REQUIRE_CUDA=1) and the training-step and detect benchmarks
 # on cuda:0. --cpu-dry-run does the same against a LIBTORCH made of
 # symlinks to Debian's libtorch (/usr/include, /usr/lib/x86_64-linux-gnu):
-# the CUDA tests skip and the benchmarks are left out. Results go to $OUT
+# the CUDA tests skip and the benchmarks are left out (GPU_CHECK_LIBTORCH=DIR
+# rehearses against another CPU libtorch instead). Results go to $OUT
 # (the device tool's; here .gpu/out): gpu-check.log, versions.txt,
 # build.log, tests.log, bench-train.log, bench-detect.log, summary.json.
 # GPU_CHECK_BUILD=direct compiles with g++ alone (the fallback when there is
@@ -66,7 +67,9 @@ for d in cfg bench test; do ln -sfn "$ROOT/$d" "$REPO/$d"; done  # cfgs, the Pyt
 RESULT[node]=$(node --version)
 
 step "libtorch"
-if [[ $DRY == 1 ]]; then
+if [[ $DRY == 1 && -n ${GPU_CHECK_LIBTORCH:-} ]]; then
+  LIBTORCH=$GPU_CHECK_LIBTORCH  # a rehearsal against another CPU libtorch (e.g. a CPU wheel's torch/)
+elif [[ $DRY == 1 ]]; then
   LIBTORCH=$WORK/libtorch  # Debian's libtorch as a layout of symlinks
   mkdir -p "$LIBTORCH" && ln -sfn /usr/include "$LIBTORCH/include" && ln -sfn /usr/lib/x86_64-linux-gnu "$LIBTORCH/lib"
 else
