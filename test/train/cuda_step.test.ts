@@ -27,7 +27,8 @@ const LOSS = { bboxLoss: DEFAULT_TRAIN.bboxLoss, objTarget: DEFAULT_TRAIN.objTar
 
 interface Trace { losses: number[][]; grads: Float32Array[][]; buffers: Float32Array[] }
 
-const host = (t: torch.Tensor) => torch.tidy(() => t.detach().to('cpu').reshape([-1]).dataSync() as Float32Array);
+// as float32 on the host (BatchNorm's num_batches_tracked is int64)
+const host = (t: torch.Tensor) => torch.tidy(() => t.detach().to({ device: 'cpu', dtype: 'float32' }).reshape([-1]).dataSync() as Float32Array);
 
 /** A batch of 2 images at 128 px with 4 boxes each: rows (image, x, y, w, h, class), as bench/train.ts writes them. */
 function batch(): { images: torch.Tensor; labels: torch.Tensor } {
@@ -57,7 +58,7 @@ function trainOn(device: torch.Device, images: torch.Tensor, labels: torch.Tenso
         r.total.backward();
         return [r.box.item(), r.obj.item(), r.cls.item(), r.total.item()];
       }));
-      trace.grads.push(model.parameters().map((p) => host(p.grad!)));
+      trace.grads.push(torch.tidy(() => model.parameters().map((p) => host(p.grad!)))); // p.grad is a new handle: inside the scope
       torch.tidy(() => optimizer.step());
       optimizer.zeroGrad();
     }
