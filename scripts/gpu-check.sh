@@ -45,7 +45,7 @@ PY
   exit "$1"
 }
 unpack() { # archive folder: tar.xz through Python, which needs no xz binary
-  python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$1" "$2"
+  python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2], **({"filter": "fully_trusted"} if hasattr(tarfile, "data_filter") else {}))' "$1" "$2"
 }
 
 step "bundle $BUNDLE, work folder $WORK, results $OUT_DIR"

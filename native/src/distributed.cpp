@@ -82,6 +82,22 @@ void makeNccl(const Napi::Env& env, GroupBox* box, std::chrono::milliseconds tim
 #endif
 }
 
+// Closes the group's connections. 2.x's NCCL group wants the explicit
+// shutdown torch.distributed.destroy_process_group gives it before its
+// destructor runs (else it warns and tears its communicators down late).
+void closeGroup(GroupBox* box) {
+#if defined(USE_C10D_NCCL) && YOLO_TORCH_AT_LEAST(2, 4)
+  if (box->group && box->backend == "nccl") {
+    try {
+      static_cast<c10d::ProcessGroupNCCL*>(box->group.get())->shutdown();
+    } catch (const std::exception&) {  // a peer already gone: nothing left to close cleanly
+    }
+  }
+#endif
+  box->group.reset();
+  box->store.reset();
+}
+
 [[noreturn]] void rendezvousFailed(const Napi::Env& env, const GroupBox* box, const std::string& endpoint, const std::string& why) {
   throwError(env, where(box, "rendezvous") + " at " + endpoint + " failed: " + why);
 }
@@ -132,7 +148,10 @@ Napi::Value InitProcessGroup(const Napi::CallbackInfo& info) {
   } catch (const std::exception& e) {
     rendezvousFailed(env, box.get(), endpoint, e.what());
   }
-  auto external = Napi::External<GroupBox>::New(env, box.release(), [](Napi::Env, GroupBox* b) { delete b; });
+  auto external = Napi::External<GroupBox>::New(env, box.release(), [](Napi::Env, GroupBox* b) {
+    closeGroup(b);
+    delete b;
+  });
   external.TypeTag(&kGroupTag);
   return external;
 }
@@ -242,9 +261,7 @@ Napi::Value DestroyProcessGroup(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   if (!info[0].IsExternal() || !info[0].As<Napi::External<GroupBox>>().CheckTypeTag(&kGroupTag))
     throwTypeError(env, "expected a process group");
-  GroupBox* box = info[0].As<Napi::External<GroupBox>>().Data();
-  box->group.reset();
-  box->store.reset();
+  closeGroup(info[0].As<Napi::External<GroupBox>>().Data());
   return env.Undefined();
 }
 
