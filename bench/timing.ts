@@ -2,7 +2,8 @@
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PYTHON = '/usr/bin/python3';
+/** The Python whose torch the references use: Debian's here; BENCH_PYTHON elsewhere (scripts/gpu-check.sh: the CUDA PyTorch's). */
+export const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 /** dist/bench/timing.js sits two levels below the repository root. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

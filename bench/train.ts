@@ -20,7 +20,10 @@ import { DEFAULT_TRAIN } from '../src/train/options.js';
 import { REPO_ROOT, PYTHON, printTable } from './timing.js';
 import type { StepResult, StepSetup } from './train_step.js';
 
-const CFG_DIR = join(REPO_ROOT, '..', 'shared', 'data', 'darknet', 'cfg');
+// BENCH_CFG_DIR: where yolov3(-tiny).cfg are (scripts/gpu-check.sh: the repository's cfg/, where no ../shared is)
+const CFG_DIR = process.env.BENCH_CFG_DIR ?? join(REPO_ROOT, '..', 'shared', 'data', 'darknet', 'cfg');
+/** BENCH_DEVICE: both sides on 'cpu' (default) or 'cuda:N'. */
+const DEVICE = (process.env.BENCH_DEVICE ?? 'cpu') as torch.Device;
 const BOXES_PER_IMAGE = 4;
 const CLASSES = 80;
 /** The trainer's defaults (src/train/options.ts) for the loss and optimizer; the rate is the one after warm-up. */
@@ -112,7 +115,7 @@ export interface TrainRow {
 }
 
 async function benchModel(c: ModelCase, batch: number, size: number, dir: string): Promise<TrainRow> {
-  const setup: StepSetup = { ...writeStepInputs(dir, join(CFG_DIR, `${c.model}.cfg`), batch, size), threads: torch.getNumThreads() };
+  const setup: StepSetup = { ...writeStepInputs(dir, join(CFG_DIR, `${c.model}.cfg`), batch, size), threads: torch.getNumThreads(), device: DEVICE };
   const ours = new StepProcess('ours', process.execPath, [join(REPO_ROOT, 'dist', 'bench', 'train_step.js'), JSON.stringify(setup)]);
   const pytorch = new StepProcess('PyTorch', PYTHON, [join(REPO_ROOT, 'bench', 'reference', 'train_step.py'), JSON.stringify(setup)]);
   try {
@@ -152,7 +155,7 @@ export async function benchTrain(): Promise<object> {
   try {
     const rows: TrainRow[] = [];
     for (const c of cases()) rows.push(await benchModel(c, batch, size, dir));
-    printTable(`training step at ${size}, batch ${batch}, ${torch.getNumThreads()} threads: ours vs PyTorch (forward + loss + backward + Adam)`,
+    printTable(`training step at ${size}, batch ${batch}, ${DEVICE === 'cpu' ? `${torch.getNumThreads()} threads` : DEVICE}: ours vs PyTorch (forward + loss + backward + Adam)`,
       ['model', 'ours img/s', 'PyTorch img/s', 'ours/PyTorch', 'ours peak RSS MB', 'PyTorch peak RSS MB'],
       rows.map((r) => [r.model, r.oursImagesPerSecond, r.pytorchImagesPerSecond, r.ratio, r.oursPeakRssMb, r.pytorchPeakRssMb]));
     return rows;

@@ -23,6 +23,8 @@ export interface StepSetup {
   lr: number;
   weightDecay: number;
   loss: Required<Pick<LossOptions, 'bboxLoss' | 'objTarget' | 'assign'>>;
+  /** 'cpu' (default) or 'cuda:N': the model and images there, the labels on the CPU as the trainer keeps them. */
+  device?: torch.Device;
 }
 
 export interface StepResult {
@@ -48,8 +50,10 @@ export function oursTrainStep(s: StepSetup): { step(): StepResult; dispose(): vo
   const model = Darknet.fromFile(s.cfg);
   loadWeights(model, s.weights);
   for (const [, m] of model.namedModules()) if (m instanceof BatchNorm2d) (m as { momentum: number }).momentum = BN_MOMENTUM;
-  model.train();
-  const images = torch.io.loadNpy(s.images);
+  const device = s.device ?? 'cpu';
+  const gpu = device === 'cpu' ? undefined : Number(device.split(':')[1] ?? 0);
+  model.to(device).train();
+  const images = torch.tidy(() => torch.io.loadNpy(s.images).to(device));
   const labels = torch.io.loadNpy(s.labels);
   const scales = yoloScales(model.heads, model.strides(images.shape[3], images.shape[2]));
   const optimizer = makeOptimizer(model, { kind: 'adam', lr: s.lr, weightDecay: s.weightDecay });
@@ -69,6 +73,7 @@ export function oursTrainStep(s: StepSetup): { step(): StepResult; dispose(): vo
     const t3 = now();
     torch.tidy(() => optimizer.step());
     optimizer.zeroGrad();
+    if (gpu !== undefined) torch.cuda.synchronize(gpu); // the step's kernels done: the GPU runs them asynchronously
     const t4 = now();
     return { seconds: t4 - t0, cpuSeconds: cpuNow() - c0, parts: { forward: t1 - t0, loss: t2 - t1, backward: t3 - t2, optimizer: t4 - t3 }, loss };
   };

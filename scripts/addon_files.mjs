@@ -25,7 +25,7 @@ function newestUnder(dir) {
   return newest;
 }
 
-/** The newest modification time of the addon's sources (native/src, binding.gyp), as scripts/setup.mjs decides a rebuild. */
+/** The newest modification time of the addon's sources (native/src, binding.gyp, libtorch_config.cjs), as scripts/setup.mjs decides a rebuild. */
 export function newestAddonSource() {
-  return Math.max(newestUnder(join(ROOT, 'native', 'src')), mtime(join(ROOT, 'native', 'binding.gyp')));
+  return Math.max(newestUnder(join(ROOT, 'native', 'src')), mtime(join(ROOT, 'native', 'binding.gyp')), mtime(join(ROOT, 'native', 'libtorch_config.cjs')));
 }

@@ -4,7 +4,9 @@ loss of test/yolo/reference/yolo_loss.py (the loss tests' reference) with the sa
 same two parameter groups (weight decay on conv weights only).
 
 Usage: train_step.py '<json>' with {cfg, weights, images, labels, threads,
-lr, weightDecay, loss: {bboxLoss, objTarget, assign}}. It then reads commands
+lr, weightDecay, loss: {bboxLoss, objTarget, assign}, device?} (device: 'cpu'
+by default, or 'cuda:N': the model and images there, the step synchronised
+before its end is timed). It then reads commands
 from stdin, one a line, and answers each with one JSON line:
   step  -> {"seconds", "cpuSeconds", "parts": {forward, loss, backward, optimizer}, "loss": {box, obj, cls, total}}
   quit  -> {"maxRssMb"} and exits (so does end of input)
@@ -175,8 +177,9 @@ def main():
     torch.set_num_threads(a['threads'])
     model = Darknet(a['cfg'])
     model.load_darknet_weights(a['weights'])
-    model.train()
-    images = torch.from_numpy(np.load(a['images']))
+    device = torch.device(a.get('device', 'cpu'))
+    model.to(device).train()
+    images = torch.from_numpy(np.load(a['images'])).to(device)
     labels = torch.from_numpy(np.load(a['labels']))
     loss_options = {'bbox_loss': a['loss']['bboxLoss'], 'obj_target': a['loss']['objTarget'], 'assign_rule': a['loss']['assign']}
     optimizer = torch.optim.Adam(decay_groups(model, a['weightDecay']), lr=a['lr'])
@@ -196,6 +199,8 @@ def main():
         t3 = time.perf_counter()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
+        if device.type == 'cuda':
+            torch.cuda.synchronize(device)
         t4 = time.perf_counter()
         parts = {'forward': t1 - t0, 'loss': t2 - t1, 'backward': t3 - t2, 'optimizer': t4 - t3}
         return {'seconds': t4 - t0, 'cpuSeconds': time.process_time() - c0, 'parts': parts, 'loss': loss}

@@ -1,6 +1,8 @@
 // Autograd controls: requires_grad, .grad, backward and the grad mode.
 #include "common.h"
 
+#include <c10/core/GradMode.h>
+
 namespace yolo_native {
 namespace {
 
@@ -38,7 +40,7 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
   const at::Tensor& t = unwrapTensor(env, info[0], "backward");
   at::Tensor gradient;
   if (!info[1].IsNull() && !info[1].IsUndefined()) gradient = unwrapTensor(env, info[1], "backward gradient");
-  c10::optional<bool> retain;
+  TorchOptional<bool> retain;
   if (info[2].IsBoolean()) retain = info[2].As<Napi::Boolean>().Value();
   bool create = info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
   t.backward(gradient, retain, create);

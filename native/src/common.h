@@ -8,6 +8,8 @@
 #include <ATen/core/stack.h>
 #include <ATen/core/function_schema.h>
 
+#include "torch_compat.h"
+
 #include <functional>
 #include <string>
 

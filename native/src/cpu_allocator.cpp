@@ -16,6 +16,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -91,7 +92,17 @@ void releaseBlock(void* p) {
 
 class CachingCpuAllocator final : public c10::Allocator {
  public:
-  c10::DataPtr allocate(size_t nbytes) const override {
+  // c10::Allocator's virtuals moved in 2.x (2.13's headers against 1.13's):
+  // allocate() lost its const, and copy_data() became pure virtual. Both
+  // forms are defined without `override`, so whichever the base declares is
+  // overridden, with no release number to get wrong.
+  c10::DataPtr allocate(size_t nbytes) const { return allocateBlock(nbytes); }
+  c10::DataPtr allocate(size_t nbytes) { return allocateBlock(nbytes); }
+  void copy_data(void* dest, const void* src, std::size_t count) const {
+    if (count) std::memcpy(dest, src, count);
+  }
+
+  static c10::DataPtr allocateBlock(size_t nbytes) {
     BlockCache& c = blockCache();
     if (nbytes < kMinCached || c.limit == 0) {
       // small blocks never enter the cache: free them directly, with no lock or lookup on this hot path

@@ -1,5 +1,6 @@
 // The process group handle shared by the addon's distributed files
 // (distributed.cpp: rendezvous and collectives). Generic: no models here.
+// `box->group->collective(...)` works on either backend and either libtorch.
 #pragma once
 
 #include "common.h"
@@ -7,17 +8,35 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/distributed/c10d/Work.hpp>
+#ifdef USE_C10D_NCCL  // binding.gyp sets it when LIBTORCH is a CUDA build
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 #include <stdexcept>
 #include <string>
 
 namespace yolo_native {
 
+// The type the backends (Gloo, NCCL) share, whose virtual collectives
+// (broadcast, allreduce, allgather, barrier) the addon calls: in libtorch 1.x
+// each backend is a c10d::ProcessGroup; from 2.0 a c10d::Backend (2.x's
+// ProcessGroup is a dispatcher over backends).
+#if YOLO_TORCH_AT_LEAST(2, 0)
+using CollectiveGroup = c10d::Backend;
+#else
+using CollectiveGroup = c10d::ProcessGroup;
+#endif
+
 struct GroupBox {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  c10::intrusive_ptr<CollectiveGroup> group;
   int rank;
   int world;
+  std::string backend = "gloo";
+  // Where the backend reads tensors: the CPU for Gloo, cuda:LOCAL_RANK for NCCL
+  // (distributed.cpp stages a tensor elsewhere through this device).
+  c10::Device device = c10::Device(c10::DeviceType::CPU);
 };
 
 inline constexpr napi_type_tag kGroupTag = {0x51c7a9e03d2b4f18ULL, 0x9a6e2c4b7d1f3e05ULL};

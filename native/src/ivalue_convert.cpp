@@ -83,11 +83,11 @@ c10::IValue toList(const Napi::Env& env, const Napi::Value& v, const c10::Argume
   }
   if (kind == c10::TypeKind::OptionalType &&
       elem->expectRef<c10::OptionalType>().getElementType()->kind() == c10::TypeKind::TensorType) {
-    c10::List<c10::optional<at::Tensor>> list;
+    c10::List<TorchOptional<at::Tensor>> list;
     auto arr = asArray(env, v, ctx);
     for (uint32_t i = 0; i < arr.Length(); ++i) {
       Napi::Value item = arr.Get(i);
-      if (isNullish(item)) list.push_back(c10::nullopt);
+      if (isNullish(item)) list.push_back(kTorchNullopt);
       else list.push_back(unwrapTensor(env, item, ctx.c_str()));
     }
     return list;

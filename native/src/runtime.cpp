@@ -42,9 +42,9 @@ Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_current_seed(seed);
   }
-  const auto& hooks = at::detail::getCUDAHooks();
-  for (int64_t i = 0; i < hooks.getNumGPUs(); ++i) {
-    auto gen = hooks.getDefaultCUDAGenerator(static_cast<c10::DeviceIndex>(i));
+  // through the Context, not CUDAHooksInterface::getDefaultCUDAGenerator (1.13), which 2.x renamed getDefaultGenerator
+  for (int64_t i = 0; i < at::detail::getCUDAHooks().getNumGPUs(); ++i) {
+    auto gen = at::globalContext().defaultGenerator(c10::Device(c10::DeviceType::CUDA, static_cast<c10::DeviceIndex>(i)));
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_current_seed(seed);
   }
@@ -79,6 +79,25 @@ Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(at::detail::getCUDAHooks().getNumGPUs()));
 }
 
+// cudaSynchronize(index): waits for the GPU's queued work, for timings (CUDA
+// kernels run asynchronously). Through the CUDA hooks, so a CPU-only build
+// compiles it too (and fails it with libtorch's message).
+Napi::Value CudaSynchronize(const Napi::CallbackInfo& info) {
+  int64_t index = toInt64(info.Env(), info[0], "cudaSynchronize");
+  at::detail::getCUDAHooks().deviceSynchronize(static_cast<c10::DeviceIndex>(index));
+  return info.Env().Undefined();
+}
+
+// setAllowTF32(enabled): cuDNN convolutions and cuBLAS matrix products in
+// TF32 (libtorch's default for cuDNN: on, for cuBLAS: off) or in full float32,
+// for results that match the CPU's to float32 rounding.
+Napi::Value SetAllowTF32(const Napi::CallbackInfo& info) {
+  bool enabled = info[0].ToBoolean().Value();
+  at::globalContext().setAllowTF32CuDNN(enabled);
+  at::globalContext().setAllowTF32CuBLAS(enabled);
+  return info.Env().Undefined();
+}
+
 Napi::Value Versions(const Napi::CallbackInfo& info) {
   auto result = Napi::Object::New(info.Env());
   result.Set("torch", Napi::String::New(info.Env(), std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." + std::to_string(TORCH_VERSION_PATCH)));
@@ -96,6 +115,8 @@ void registerRuntime(Napi::Env env, Napi::Object exports) {
   YOLO_EXPORT(exports, "generatorState", GeneratorState);
   YOLO_EXPORT(exports, "setGeneratorState", SetGeneratorState);
   YOLO_EXPORT(exports, "cudaDeviceCount", CudaDeviceCount);
+  YOLO_EXPORT(exports, "setAllowTF32", SetAllowTF32);
+  YOLO_EXPORT(exports, "cudaSynchronize", CudaSynchronize);
   YOLO_EXPORT(exports, "versions", Versions);
 }
 

@@ -11,6 +11,8 @@ import { parseMultiScale } from '../train/multi_scale.js';
 import { ASSIGN_RULES, BBOX_LOSSES, LOSS_FORMS, OBJ_TARGETS } from '../yolo/index.js';
 import { formatHelp, parseArgs, UsageError, type Specs } from './args.js';
 import { exitWithLauncher, launchWorkers } from '../train/ddp/launch.js';
+import { checkLaunchDevice, chooseBackend } from '../train/ddp/backend.js';
+import { DIST_BACKENDS } from '../torch/distributed.js';
 
 type Shown = string | number | boolean | null | undefined;
 
@@ -86,6 +88,7 @@ const SPECS = {
   'sync-bn': { type: 'boolean', help: "with --nproc N or under torchrun: BatchNorm statistics over all ranks' samples (torch.nn.SyncBatchNorm); with one rank, plain BatchNorm" },
   'dist-timeout': { type: 'number', min: 1, default: 60, help: 'seconds a collective waits for the other ranks before the run fails naming the rank' },
   'ddp-overlap': { type: 'boolean', help: "data-parallel: start each gradient bucket's allreduce during backward as soon as its gradients are ready, as PyTorch's DDP (default: after backward, faster where the cores are all busy; docs/distributed.md)" },
+  backend: { type: 'string', choices: DIST_BACKENDS, help: 'collective backend of data-parallel training: gloo, or nccl (an addon built against a CUDA libtorch; each worker on cuda:LOCAL_RANK) (default nccl with --device cuda, else gloo)' },
 } satisfies Specs;
 
 const USAGE = 'usage: yolov3 train --cfg C --data D [options] | yolov3 train --resume RUN/weights/last.safetensors';
@@ -130,12 +133,16 @@ export async function runTrain(argv: string[]): Promise<number> {
   const worker = torch.distributed.torchrunEnv();
   // as PyTorch's SyncBatchNorm, which needs a process group (of any size, one included)
   if (args['sync-bn'] && args.nproc === undefined && !worker) throw new UsageError("yolov3 train: --sync-bn computes BatchNorm statistics over the ranks of data-parallel training: give --nproc N (or run under torchrun's environment)");
-  if (args.nproc !== undefined && args.nproc > 1 && !worker) {
+  const launching = args.nproc !== undefined && args.nproc > 1 && !worker;
+  // checked before any worker starts: no NCCL in this build, no CUDA, too few GPUs
+  const backend = launching || worker ? chooseBackend(args.device, args.backend) : undefined;
+  if (launching) {
+    checkLaunchDevice(args.device, args.nproc!);
     const rest = argv.filter((a, i) => !/^--nproc(=|$)/.test(a) && !(argv[i - 1] === '--nproc' && !a.startsWith('--')));
-    return launchWorkers({ nproc: args.nproc, script: process.argv[1], args: ['train', ...rest], timeoutMs });
+    return launchWorkers({ nproc: args.nproc!, script: process.argv[1], args: ['train', ...rest], timeoutMs });
   }
   if (worker) exitWithLauncher();
-  const call = worker ? { distributed: { ...worker, timeoutMs, rendezvousTimeoutMs: Math.max(timeoutMs, 120_000), ddpOverlap: args['ddp-overlap'] } } : {};
+  const call = worker ? { distributed: { ...worker, timeoutMs, rendezvousTimeoutMs: Math.max(timeoutMs, 120_000), ddpOverlap: args['ddp-overlap'], backend, deviceIndex: worker.localRank } } : {};
   let r: TrainResult;
   if (args.resume) {
     r = await train({ resume: args.resume, epochs: args.epochs, device: args.device }, call);

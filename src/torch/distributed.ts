@@ -1,9 +1,12 @@
 // Collective communication between training processes, through PyTorch's own
 // c10d (native/src/distributed.cpp): a TCPStore rendezvous at MASTER_ADDR:
-// MASTER_PORT and a Gloo process group, as torch.distributed's env:// init
-// with backend 'gloo'. The collectives block until every rank has taken
+// MASTER_PORT and a process group on it, as torch.distributed's env:// init:
+// backend 'gloo' (every build), or 'nccl' on cuda:LOCAL_RANK (an addon built
+// against a CUDA libtorch). The collectives block until every rank has taken
 // part; a timeout or a lost peer throws an Error naming this rank and the
-// collective. Tensors must be contiguous CPU tensors and are changed in place.
+// collective. Tensors must be contiguous and are changed in place; one not on
+// the backend's device (CPU for Gloo, the rank's GPU for NCCL) is copied there
+// and back.
 import { native, type GroupHandle } from './native.js';
 import { Tensor } from './tensor.js';
 import { fromBytes } from './creation.js';
@@ -22,25 +25,56 @@ export interface ProcessGroupOptions {
    * rendezvous): no rank serves it, every rank uses it under this prefix.
    */
   agentStorePrefix?: string;
+  /** 'gloo' (default) or 'nccl' (CUDA builds only). */
+  backend?: DistBackend;
+  /** NCCL's GPU: cuda:deviceIndex (default the rank; torchrun's convention is LOCAL_RANK). */
+  deviceIndex?: number;
 }
 
+export const DIST_BACKENDS = ['gloo', 'nccl'] as const;
+export type DistBackend = (typeof DIST_BACKENDS)[number];
+
 export const DEFAULT_DIST_TIMEOUT_MS = 60_000;
+
+const NO_NCCL = "this build has no NCCL: build the addon against a CUDA libtorch with LIBTORCH=/path/to/libtorch (README 'Using another libtorch')";
+
+/** The backends compiled into the addon: ['gloo'], or ['gloo', 'nccl'] when built against a CUDA libtorch. */
+export function availableBackends(): DistBackend[] {
+  return native.distributedBackends() as DistBackend[];
+}
+
+/** Throws, with the remedy, when `backend` is not one this build can start. */
+export function checkBackend(backend: string): DistBackend {
+  if (!(DIST_BACKENDS as readonly string[]).includes(backend)) throw new Error(`distributed backend '${backend}' is not one of ${DIST_BACKENDS.join(', ')}`);
+  if (!availableBackends().includes(backend as DistBackend)) throw new Error(backend === 'nccl' ? NO_NCCL : `this build has no ${backend}`);
+  return backend as DistBackend;
+}
 
 export class ProcessGroup {
   #handle: GroupHandle | null;
   readonly rank: number;
   readonly worldSize: number;
+  readonly backend: DistBackend;
+  /** Where the backend reads tensors: 'cpu' (Gloo) or 'cuda:N' (NCCL). */
+  readonly device: string;
+  /** This rank's GPU index (options.deviceIndex, default the rank): NCCL's device, and the trainer's for --device cuda. */
+  readonly deviceIndex: number;
 
-  private constructor(handle: GroupHandle, rank: number, worldSize: number) {
+  private constructor(handle: GroupHandle, rank: number, worldSize: number, deviceIndex: number) {
     this.#handle = handle;
     this.rank = rank;
     this.worldSize = worldSize;
+    this.deviceIndex = deviceIndex;
+    const info = native.groupInfo(handle);
+    this.backend = info.backend as DistBackend;
+    this.device = info.device;
   }
 
   /** Joins the group: rank 0 serves the store; returns once every rank has connected (or throws at the timeout). */
   static init(o: ProcessGroupOptions): ProcessGroup {
-    const handle = native.initProcessGroup(o.masterAddr, o.masterPort, o.rank, o.worldSize, o.timeoutMs ?? DEFAULT_DIST_TIMEOUT_MS, o.rendezvousTimeoutMs, o.agentStorePrefix);
-    return new ProcessGroup(handle, o.rank, o.worldSize);
+    const backend = checkBackend(o.backend ?? 'gloo');
+    const handle = native.initProcessGroup(o.masterAddr, o.masterPort, o.rank, o.worldSize, o.timeoutMs ?? DEFAULT_DIST_TIMEOUT_MS, o.rendezvousTimeoutMs, backend, o.deviceIndex, o.agentStorePrefix);
+    return new ProcessGroup(handle, o.rank, o.worldSize, o.deviceIndex ?? o.rank);
   }
 
   get #h(): GroupHandle {
@@ -75,7 +109,7 @@ export class ProcessGroup {
     return new Tensor(native.allreduceSumAutograd(this.#h, tensor.handle));
   }
 
-  /** One tensor per rank, in rank order; every rank passes the same shape and dtype. The caller disposes them. */
+  /** One tensor per rank, in rank order, on `tensor`'s device; every rank passes the same shape and dtype. The caller disposes them. */
   allgather(tensor: Tensor): Tensor[] {
     return native.allgather(this.#h, tensor.handle).map((h) => new Tensor(h));
   }

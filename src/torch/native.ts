@@ -49,15 +49,18 @@ export interface NativeAddon {
   generatorState(g: GeneratorHandle | null): Handle;
   setGeneratorState(g: GeneratorHandle | null, state: Handle): void;
   cudaDeviceCount(): number;
+  setAllowTF32(enabled: boolean): void;
+  cudaSynchronize(index: number): void;
   versions(): { torch: string; parallel: string };
-  initProcessGroup(addr: string, port: number, rank: number, worldSize: number, timeoutMs: number, rendezvousTimeoutMs?: number, agentStorePrefix?: string): GroupHandle;
+  initProcessGroup(addr: string, port: number, rank: number, worldSize: number, timeoutMs: number, rendezvousTimeoutMs?: number, backend?: string, deviceIndex?: number, agentStorePrefix?: string): GroupHandle;
+  distributedBackends(): string[];
   broadcast(g: GroupHandle, tensors: Handle[], root: number): void;
   allreduceSum(g: GroupHandle, tensors: Handle[]): void;
   /** A new tensor, the sum over ranks; differentiable: its backward allreduces the gradient. */
   allreduceSumAutograd(g: GroupHandle, tensor: Handle): Handle;
   allgather(g: GroupHandle, tensor: Handle): Handle[];
   barrier(g: GroupHandle): void;
-  groupInfo(g: GroupHandle): { rank: number; worldSize: number; backend: string };
+  groupInfo(g: GroupHandle): { rank: number; worldSize: number; backend: string; device: string };
   destroyProcessGroup(g: GroupHandle): void;
   storeSet(g: GroupHandle, key: string, value: string): void;
   storeWait(g: GroupHandle, key: string, timeoutMs: number): string;

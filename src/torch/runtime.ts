@@ -37,6 +37,14 @@ export const cuda = {
   deviceCount(): number {
     return native.cudaDeviceCount();
   },
+  /** TF32 in cuDNN convolutions and cuBLAS products (libtorch's default: on for cuDNN); off gives float32 results comparable with the CPU's. */
+  setAllowTF32(enabled: boolean): void {
+    native.setAllowTF32(enabled);
+  },
+  /** Waits for the work queued on cuda:index (kernels run asynchronously), as torch.cuda.synchronize; for timings. */
+  synchronize(index = 0): void {
+    native.cudaSynchronize(index);
+  },
 };
 
 export function versions(): { torch: string; parallel: string } {

@@ -19,6 +19,7 @@ import { openRunData } from './data.js';
 import { resolveMultiScale } from './multi_scale.js';
 import { freezeLayers, resolveFreeze } from './freeze.js';
 import { resolveDevice } from '../torch/resolve_device.js';
+import { rankDevice } from './ddp/backend.js';
 import { lockRunDir, newRunDir, runPaths } from './run_dir.js';
 import type { LossParts } from './tensorboard/index.js';
 import type { ProcessGroup } from '../torch/distributed.js';
@@ -112,7 +113,10 @@ function runFolder(input: TrainInput, o: TrainOptions, group?: ProcessGroup) {
  */
 export async function openTraining(input: TrainInput, log?: (line: string) => void, group?: ProcessGroup): Promise<TrainContext> {
   const startTime = Date.now();
-  const { o, device, ck } = readInput(input);
+  const read = readInput(input);
+  const { o, ck } = read;
+  // a rank of a run on a plain 'cuda' trains on its own GPU, cuda:LOCAL_RANK (ddp/backend.ts)
+  const device = group ? resolveDevice(rankDevice(read.device, group.deviceIndex)) : read.device;
   const paths = runFolder(input, o, group);
   const writer = !group || group.rank === 0;
   const say = log ?? (o.verbose === false || !writer ? () => {} : (s: string) => console.log(s));

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/references.js';
 import { ASSIGN_RULES, LOSS_FORMS } from '../../src/yolo/index.js';
+import * as torch from '../../src/torch/index.js';
 
 const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const CFG = join(REPO_ROOT, 'cfg', 'shapes-tiny.cfg');
@@ -78,4 +79,20 @@ test('yolov3 train --multi-scale and --freeze: read, said, recorded in options.j
   const help = run(['train', '--help']).stdout;
   assert.match(help, /^ {2}--multi-scale \[X\] +each batch at a size drawn from MIN,MAX px/m);
   assert.match(help, /^ {2}--freeze N +freeze layers 0\.\.N-1/m);
+});
+
+test('yolov3 train --nproc 2 --device cuda where the build has no NCCL or CUDA: the reason before any worker starts', { skip: torch.cuda.isAvailable() && 'this machine has CUDA' }, () => {
+  const base = ['train', '--cfg', CFG, '--data', 'shapes:4', '--img-size', '64', '--nproc', '2', '--project', join(tmpdir(), 'yolo-never-written')];
+  const nccl = run([...base, '--device', 'cuda']); // nccl is the default backend on CUDA
+  assert.equal(nccl.status, 1);
+  assert.match(nccl.stderr, /^yolov3: this build has no NCCL: build the addon against a CUDA libtorch with LIBTORCH=/m);
+  assert.doesNotMatch(nccl.stderr, /launched/);
+  const gloo = run([...base, '--device', 'cuda', '--backend', 'gloo']);
+  assert.equal(gloo.status, 1);
+  assert.match(gloo.stderr, /device 'cuda': CUDA is not available in this libtorch build/);
+  const cpu = run([...base, '--backend', 'nccl']);
+  assert.equal(cpu.status, 1);
+  assert.match(cpu.stderr, /--backend nccl reduces CUDA tensors: give --device cuda/);
+  assert.ok(!existsSync(join(tmpdir(), 'yolo-never-written')));
+  assert.ok(run(['train', '--help']).stdout.includes('--backend gloo|nccl'));
 });

@@ -27,7 +27,7 @@ test('install script without libtorch, the prebuilt not loading: exits 1 with th
   mkdirSync(join(root, 'scripts'));
   for (const f of ['install.mjs', 'addon_files.mjs']) copyFileSync(join(REPO_ROOT, 'scripts', f), join(root, 'scripts', f));
   mkdirSync(join(root, 'native', 'src'), { recursive: true });
-  copyFileSync(join(REPO_ROOT, 'native', 'binding.gyp'), join(root, 'native', 'binding.gyp'));
+  for (const f of ['binding.gyp', 'libtorch_config.cjs']) copyFileSync(join(REPO_ROOT, 'native', f), join(root, 'native', f));
   const prebuilt = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
   mkdirSync(prebuilt, { recursive: true });
   writeFileSync(join(prebuilt, 'yolov3_native.node'), 'not a shared object');

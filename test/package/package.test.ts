@@ -40,7 +40,7 @@ test('npm pack ships what users need and nothing of the development checkout', {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { main: string; types: string; bin: Record<string, string>; exports: Record<string, unknown> };
   const named = [pkg.main, pkg.types, ...Object.values(pkg.bin), ...Object.values(pkg.exports).flatMap((e) => (typeof e === 'object' && e ? Object.values(e) : []))];
   const nativeSources = readdirSync(join(REPO_ROOT, 'native', 'src')).map((f) => `native/src/${f}`);
-  const needed = [...named, 'scripts/install.mjs', 'scripts/addon_files.mjs', 'native/binding.gyp', ...nativeSources, 'src/onnx/proto/onnx.proto',
+  const needed = [...named, 'scripts/install.mjs', 'scripts/addon_files.mjs', 'native/binding.gyp', 'native/libtorch_config.cjs', ...nativeSources, 'src/onnx/proto/onnx.proto',
     'web/index.html', 'cfg/yolov3.cfg', 'cfg/yolov3-tiny.cfg', 'cfg/shapes-tiny.cfg', 'dist/src/serve/page/app.js', 'README.md', 'LICENSE', PREBUILT];
   const have = new Set(files);
   assert.deepEqual(needed.map((f) => f.replace(/^\.\//, '')).filter((f) => !have.has(f)), [], 'named in package.json or needed at run time, but not shipped');

@@ -1,5 +1,6 @@
-// One rank of test/torch/distributed.test.ts: joins the group from the
-// torchrun environment, runs a scenario and prints one JSON line.
+// One rank of test/torch/distributed.test.ts (and distributed_nccl.test.ts):
+// joins the group from the torchrun environment (backend: argv[5], default
+// gloo), runs a scenario and prints one JSON line.
 import * as torch from '../../src/torch/index.js';
 
 const { ProcessGroup, torchrunEnv } = torch.distributed;
@@ -7,7 +8,8 @@ const scenario = process.argv[2];
 const timeoutMs = Number(process.argv[3] ?? 10_000);
 const env = torchrunEnv()!;
 const start = torch.memory().tensors;
-const group = ProcessGroup.init({ ...env, timeoutMs, rendezvousTimeoutMs: Number(process.argv[4] ?? 30_000) });
+const backend = (process.argv[5] ?? 'gloo') as torch.distributed.DistBackend;
+const group = ProcessGroup.init({ ...env, timeoutMs, rendezvousTimeoutMs: Number(process.argv[4] ?? 30_000), backend, deviceIndex: env.localRank });
 const r = group.rank;
 
 function collectives(): Record<string, unknown> {
