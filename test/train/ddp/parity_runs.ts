@@ -32,7 +32,7 @@ const worker = fileURLToPath(new URL('./parity_worker.js', import.meta.url));
 const referenceDir = join(REPO_ROOT, 'test', 'train', 'ddp', 'reference');
 
 /** Seeded random weights and a different batch per rank (images in 0..1, 3 boxes an image), as .weights and .npy. */
-function writeInputs(dir: string, cfg: string, size: number, syncBn: boolean) {
+function writeInputs(dir: string, cfg: string, size: number, syncBn: boolean, dtype: RunDtype) {
   torch.manualSeed(7);
   const model = Darknet.fromFile(cfg);
   const classes = model.heads[0].classes;
@@ -51,22 +51,31 @@ function writeInputs(dir: string, cfg: string, size: number, syncBn: boolean) {
     });
     return files;
   });
-  return { cfg, weights: join(dir, 'w.weights'), ranks, steps: STEPS, lr: DEFAULT_TRAIN.peakLr, weightDecay: WEIGHT_DECAY, threads: 1, out: dir, syncBn, loss: { bboxLoss: DEFAULT_TRAIN.bboxLoss, objTarget: DEFAULT_TRAIN.objTarget, assign: DEFAULT_TRAIN.assign } };
+  return { cfg, weights: join(dir, 'w.weights'), ranks, steps: STEPS, lr: DEFAULT_TRAIN.peakLr, weightDecay: WEIGHT_DECAY, threads: 1, out: dir, syncBn, dtype, loss: { bboxLoss: DEFAULT_TRAIN.bboxLoss, objTarget: DEFAULT_TRAIN.objTarget, assign: DEFAULT_TRAIN.assign } };
 }
 
-export const maxAbs = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+/** The dtype every side runs in: float32 (training's), or float64, all sides casting the same float32 weights and inputs. */
+export type RunDtype = 'float32' | 'float64';
+/** One flattened row of a side's values, in its run's dtype. */
+export type Row = Float32Array | Float64Array;
+
+export function maxAbs(a: Row, b: Row): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
 const rowsOf = (path: string) => torch.tidy(() => {
   const t = torch.io.loadNpy(path);
-  return Array.from({ length: t.shape[0] }, (_, s) => t.select(0, s).dataSync() as Float32Array);
+  return Array.from({ length: t.shape[0] }, (_, s) => t.select(0, s).dataSync() as Row);
 });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** [rank][step] rows: parameters, averaged gradients and BatchNorm running statistics after each step. */
 export interface Sides {
-  params: Float32Array[][];
-  grads: Float32Array[][];
-  buffers: Float32Array[][];
+  params: Row[][];
+  grads: Row[][];
+  buffers: Row[][];
 }
 
 function python(script: string, setup: object) {
@@ -77,12 +86,13 @@ function python(script: string, setup: object) {
 /**
  * Runs ours and PyTorch DDP on `cfg` (BatchNorm synchronized or not); with
  * `concat`, also the single process over the concatenated batch (its rows
- * as a world of one). Returns every rank's rows per step, and our timing.
+ * as a world of one); every side in `dtype` (float32 unless given).
+ * Returns every rank's rows per step, and our timing.
  */
-export async function runBoth(cfg: string, size: number, o: { syncBn?: boolean; concat?: boolean } = {}) {
+export async function runBoth(cfg: string, size: number, o: { syncBn?: boolean; concat?: boolean; dtype?: RunDtype } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ddp-parity-'));
   try {
-    const setup = writeInputs(dir, cfg, size, o.syncBn ?? false);
+    const setup = writeInputs(dir, cfg, size, o.syncBn ?? false, o.dtype ?? 'float32');
     python('ddp_reference.py', { ...setup, port: await freePort() });
     if (o.concat) python('concat_reference.py', setup);
     const ours = await runRanks(worker, [JSON.stringify(setup)], WORLD, { killAfterMs: 300_000 });
@@ -105,6 +115,6 @@ export async function runBoth(cfg: string, size: number, o: { syncBn?: boolean; 
   }
 }
 
-export function assertRanksIdentical(mine: Float32Array[][]) {
+export function assertRanksIdentical(mine: Row[][]) {
   for (let s = 0; s < STEPS; s++) for (let r = 1; r < WORLD; r++) assert.equal(maxAbs(mine[r][s], mine[0][s]), 0, `step ${s + 1}: our rank ${r} differs from rank 0`);
 }
