@@ -118,3 +118,39 @@ export async function runBoth(cfg: string, size: number, o: { syncBn?: boolean; 
 export function assertRanksIdentical(mine: Row[][]) {
   for (let s = 0; s < STEPS; s++) for (let r = 1; r < WORLD; r++) assert.equal(maxAbs(mine[r][s], mine[0][s]), 0, `step ${s + 1}: our rank ${r} differs from rank 0`);
 }
+
+/** Largest |a - b| over every step and rank, of parameters, BN running statistics and averaged gradients. */
+export interface AllSteps {
+  params: number;
+  buffers: number;
+  grads: number;
+  /** Step-1 gradients of `b` under `small` in magnitude: what a float32 case leaves out as Adam's noise regime. */
+  small: number;
+}
+
+/**
+ * Compares `a` (every rank) with `b` (the same ranks, or a world of one)
+ * after every one of the STEPS steps: no weight left out. Asserts each
+ * step's parameters, BN running statistics and averaged gradients within
+ * TOLERANCE and returns the worst differences.
+ */
+export function assertAllSteps(a: Sides, b: Sides, name: string, small: number): AllSteps {
+  const w: AllSteps = { params: 0, buffers: 0, grads: 0, small: 0 };
+  b.grads[0][0].forEach((g) => { if (Math.abs(g) < small) w.small++; });
+  for (let s = 0; s < STEPS; s++) {
+    for (let r = 0; r < WORLD; r++) {
+      const q = Math.min(r, b.params.length - 1);
+      w.params = Math.max(w.params, maxAbs(a.params[r][s], b.params[q][s]));
+      w.buffers = Math.max(w.buffers, maxAbs(a.buffers[r][s], b.buffers[q][s]));
+      w.grads = Math.max(w.grads, maxAbs(a.grads[r][s], b.grads[q][s]));
+      assert.ok(w.params <= TOLERANCE, `step ${s + 1}, rank ${r}: parameters, max |${name}| = ${w.params}`);
+      assert.ok(w.buffers <= TOLERANCE, `step ${s + 1}, rank ${r}: BN running statistics, max |${name}| = ${w.buffers}`);
+      assert.ok(w.grads <= TOLERANCE, `step ${s + 1}, rank ${r}: averaged gradients, max |${name}| = ${w.grads}`);
+    }
+  }
+  return w;
+}
+
+/** A line of the figures of assertAllSteps. */
+export const allStepsLine = (name: string, w: AllSteps, small: number) =>
+  `${name}: parameters ${w.params.toExponential(2)}, BN statistics ${w.buffers.toExponential(2)}, gradients ${w.grads.toExponential(2)} (none left out; float32's cut |g| < ${small.toExponential(0)} would leave out ${w.small})`;

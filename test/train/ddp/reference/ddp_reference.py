@@ -11,8 +11,8 @@ Usage: ddp_reference.py '<json>' with {cfg, weights, ranks: [{images, labels}],
 steps, lr, weightDecay, threads, port, syncBn, loss: {bboxLoss, objTarget,
 assign}, dtype, out}; dtype 'float64' casts the model (model.double()),
 images and labels after loading. Writes out/torch_rank<r>.npy: [steps, P]
-in that dtype, every
-parameter (named_parameters order, flattened) after each step,
+in that dtype, every parameter (named_parameters order, flattened) after
+each step,
 out/torch_grads<r>.npy: the averaged gradients of each step,
 out/torch_buffers<r>.npy: every BatchNorm running_mean and running_var
 (named_buffers order) after each step, and out/torch_names.json.
