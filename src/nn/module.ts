@@ -1,6 +1,6 @@
 // Module: the base of every layer and model. Holds named parameters,
 // buffers and child modules; walks them for state dicts, modes and freeing.
-import { Tensor, keep, noGrad, type Device } from '../torch/index.js';
+import { DTYPE_BYTES, Tensor, isFloating, keep, noGrad, type Device, type DType } from '../torch/index.js';
 
 export type StateDict = Map<string, Tensor>;
 
@@ -125,13 +125,23 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Moves every parameter and buffer to `device` ('cpu', 'cuda', 'cuda:1'), in place of the old ones. */
-  to(device: Device): this {
+  /**
+   * Moves every parameter and buffer to `device` ('cpu', 'cuda', 'cuda:1'),
+   * or casts the floating-point ones to a floating dtype (integer buffers
+   * such as num_batches_tracked stay, as PyTorch's module.to(dtype)); in
+   * place of the old ones, so an optimizer must be made after this.
+   */
+  to(target: Device | DType): this {
+    const dtype = target in DTYPE_BYTES ? target as DType : null;
+    if (dtype && !isFloating(dtype)) throw new TypeError(`Module.to: ${dtype} is not a floating dtype`);
+    const stays = (t: Tensor) => dtype
+      ? t.dtype === dtype || !isFloating(t.dtype)
+      : t.device === target || (target === 'cuda' && t.device.startsWith('cuda'));
     for (const [, m] of this.namedModules()) {
       for (const table of [m.#parameters, m.#buffers]) {
         for (const [name, t] of table) {
-          if (!t || t.device === device || (device === 'cuda' && t.device.startsWith('cuda'))) continue;
-          const moved = keep(noGrad(() => t.to(device)));
+          if (!t || stays(t)) continue;
+          const moved = keep(noGrad(() => t.to(target)));
           if (t.requiresGrad) moved.requiresGrad = true;
           t.dispose();
           table.set(name, moved);

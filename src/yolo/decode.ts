@@ -5,7 +5,8 @@
 // in grid units (anchors divided by the stride), or in input pixels (centre
 // times the stride, anchors in pixels). Detection, the loss's positives and
 // its ignore_thresh all decode through these functions. Constants (cells,
-// anchors, strides) are float32 and live on the head's device.
+// anchors, strides) take the head's dtype (float32 unless given) and live on
+// its device, so a float64 head is decoded in float64 throughout.
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { strideXY, type YoloScale } from './scale.js';
@@ -14,17 +15,17 @@ import { strideXY, type YoloScale } from './scale.js';
 export type BoxUnits = 'grid' | 'pixels';
 
 /** The anchors of a scale [na, 2]: in input pixels, or in grid units (pixels / stride). */
-export function anchorsIn(scale: YoloScale, units: BoxUnits, device: string): Tensor {
+export function anchorsIn(scale: YoloScale, units: BoxUnits, device: string, dtype: torch.DType = 'float32'): Tensor {
   return torch.tidy(() => {
-    const pixels = torch.tensor(scale.anchors, { dtype: 'float32' });
-    return (units === 'pixels' ? pixels : pixels.div(torch.tensor(strideXY(scale), { dtype: 'float32' }))).to(device as torch.Device);
+    const pixels = torch.tensor(scale.anchors, { dtype });
+    return (units === 'pixels' ? pixels : pixels.div(torch.tensor(strideXY(scale), { dtype }))).to(device as torch.Device);
   });
 }
 
 /** Every cell's top-left corner [1, 1, h, w, 2] as (x = column, y = row), grid units. */
-export function cellCorners(h: number, w: number, device: string): Tensor {
+export function cellCorners(h: number, w: number, device: string, dtype: torch.DType = 'float32'): Tensor {
   return torch.tidy(() => {
-    const o = { dtype: 'float32' as const, device: device as torch.Device };
+    const o = { dtype, device: device as torch.Device };
     const [gy, gx] = torch.meshgrid([torch.arange(h, undefined, 1, o), torch.arange(w, undefined, 1, o)], 'ij');
     return torch.stack([gx, gy], -1).view([1, 1, h, w, 2]);
   });
@@ -44,10 +45,10 @@ export function boxSize(t: Tensor, anchors: Tensor): Tensor {
 /** Centres and sizes [B, na, h, w, 2] each of every prediction of a raw head [B, na, h, w, ≥ 4]. */
 function centresAndSizes(raw: Tensor, scale: YoloScale, units: BoxUnits): [Tensor, Tensor] {
   const [, na, h, w] = raw.shape;
-  const dev = raw.device;
-  let xy = centreOffset(raw.slice(4, 0, 2), scale.scaleXY ?? 1).add(cellCorners(h, w, dev));
-  if (units === 'pixels') xy = xy.mul(torch.tensor(strideXY(scale), { dtype: 'float32', device: dev as torch.Device }).view([1, 1, 1, 1, 2]));
-  const wh = boxSize(raw.slice(4, 2, 4), anchorsIn(scale, units, dev).view([1, na, 1, 1, 2]));
+  const [dev, dtype] = [raw.device, raw.dtype];
+  let xy = centreOffset(raw.slice(4, 0, 2), scale.scaleXY ?? 1).add(cellCorners(h, w, dev, dtype));
+  if (units === 'pixels') xy = xy.mul(torch.tensor(strideXY(scale), { dtype, device: dev as torch.Device }).view([1, 1, 1, 1, 2]));
+  const wh = boxSize(raw.slice(4, 2, 4), anchorsIn(scale, units, dev, dtype).view([1, na, 1, 1, 2]));
   return [xy, wh];
 }
 

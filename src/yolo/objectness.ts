@@ -49,7 +49,7 @@ function overlapsLabel(head: Tensor, scale: YoloScale, labels: Tensor, thresh: n
     const [b, na, h, w] = head.shape;
     const boxes = convertBoxes(decodeBoxes(head, scale, 'grid'), 'xywh', 'xyxy').view([b, na * h * w, 4]);
     const perImage = boxes.shape[1];
-    const grid = torch.tensor([w, h, w, h], { device: head.device as torch.Device });
+    const grid = torch.tensor([w, h, w, h], { dtype: labels.dtype, device: head.device as torch.Device });
     const truth = convertBoxes(labels.slice(1, 1, 5).mul(grid), 'xywh', 'xyxy'); // [N, 4]
     const iou = iouMatrix(boxes.view([b * perImage, 4]), truth, 'iou', { validate: false }); // [P, N]
     const image = torch.arange(b, undefined, 1, { device: head.device as torch.Device }).view([b, 1]).expand([b, perImage]).reshape([-1, 1]);

@@ -65,13 +65,13 @@ export function gatherRows(head: Tensor, labels: Tensor, rows: CellRows, scale: 
     const [, , h, w, k] = head.shape;
     const pred = head.index(b, a, j, i); // [m, 5 + nc], the seed's yhat[b, a, j, i]
     const lab = labels.index(n); // [m, 6]
-    const gridWH = torch.tensor([w, h], { device: dev as torch.Device });
+    const gridWH = torch.tensor([w, h], { dtype: lab.dtype, device: dev as torch.Device });
     const xy = lab.slice(1, 1, 3).mul(gridWH);
     const txy = form === 'series' ? xy.sub(xy.floor()) : xy.sub(torch.stack([i, j], 1).to(lab.dtype));
     const twh = lab.slice(1, 3, 5).mul(gridWH);
     // decode.ts's box without the cell corner: the offset in the cell
     const pxy = centreOffset(pred.slice(1, 0, 2), scale.scaleXY ?? 1);
-    let pwh = boxSize(pred.slice(1, 2, 4), anchorsIn(scale, 'grid', dev).index(a));
+    let pwh = boxSize(pred.slice(1, 2, 4), anchorsIn(scale, 'grid', dev, head.dtype).index(a));
     if (clampWh) pwh = pwh.clamp(0, Math.max(w, h));
     return { pbox: torch.cat([pxy, pwh], 1), tbox: torch.cat([txy, twh], 1), clsLogits: pred.slice(1, 5, k), cls: lab.select(1, 5).long() };
   });

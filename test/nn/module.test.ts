@@ -46,6 +46,31 @@ test('state dict names, order and strict loading errors', () => {
   assert.equal(torch.memory().tensors, start);
 });
 
+test('to(dtype) casts floating parameters and buffers (values exactly, still trainable), leaves integer buffers, frees the old tensors', () => {
+  const start = torch.memory().tensors;
+  const net = new Sequential(new Block(), new Conv2d(4, 2, 1));
+  const before = new Map([...net.stateDict()].map(([k, t]) => [k, { dtype: t.dtype, values: t.toArray() }]));
+  assert.equal(net.to('float64'), net);
+  assert.equal(torch.memory().tensors, start + before.size);
+  for (const [k, t] of net.stateDict()) {
+    const was = before.get(k)!;
+    assert.equal(t.dtype, was.dtype === 'float32' ? 'float64' : was.dtype, k);
+    assert.deepEqual(t.toArray(), was.values, k);
+  }
+  assert.deepEqual(net.parameters().map((p) => p.requiresGrad), [true, true, true, true, true]);
+  torch.tidy(() => {
+    const y = net.forward(torch.rand([2, 3, 5, 5]).double()) as torch.Tensor;
+    assert.equal(y.dtype, 'float64');
+    y.sum().backward();
+  });
+  assert.ok(torch.tidy(() => net.parameters().every((p) => p.grad?.dtype === 'float64')));
+  assert.throws(() => net.to('int32'), /int32 is not a floating dtype/);
+  net.to('float32');
+  assert.deepEqual(net.parameters().map((p) => p.dtype), ['float32', 'float32', 'float32', 'float32', 'float32']);
+  net.dispose();
+  assert.equal(torch.memory().tensors, start);
+});
+
 test('default initialisation follows PyTorch (kaiming uniform a=sqrt(5))', () => {
   torch.manualSeed(0);
   const conv = new Conv2d(64, 128, 3);

@@ -32,7 +32,7 @@ const worker = fileURLToPath(new URL('./parity_worker.js', import.meta.url));
 const referenceDir = join(REPO_ROOT, 'test', 'train', 'ddp', 'reference');
 
 /** Seeded random weights and a different batch per rank (images in 0..1, 3 boxes an image), as .weights and .npy. */
-function writeInputs(dir: string, cfg: string, size: number, syncBn: boolean) {
+function writeInputs(dir: string, cfg: string, size: number, syncBn: boolean, dtype: RunDtype) {
   torch.manualSeed(7);
   const model = Darknet.fromFile(cfg);
   const classes = model.heads[0].classes;
@@ -51,22 +51,31 @@ function writeInputs(dir: string, cfg: string, size: number, syncBn: boolean) {
     });
     return files;
   });
-  return { cfg, weights: join(dir, 'w.weights'), ranks, steps: STEPS, lr: DEFAULT_TRAIN.peakLr, weightDecay: WEIGHT_DECAY, threads: 1, out: dir, syncBn, loss: { bboxLoss: DEFAULT_TRAIN.bboxLoss, objTarget: DEFAULT_TRAIN.objTarget, assign: DEFAULT_TRAIN.assign } };
+  return { cfg, weights: join(dir, 'w.weights'), ranks, steps: STEPS, lr: DEFAULT_TRAIN.peakLr, weightDecay: WEIGHT_DECAY, threads: 1, out: dir, syncBn, dtype, loss: { bboxLoss: DEFAULT_TRAIN.bboxLoss, objTarget: DEFAULT_TRAIN.objTarget, assign: DEFAULT_TRAIN.assign } };
 }
 
-export const maxAbs = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+/** The dtype every side runs in: float32 (training's), or float64, all sides casting the same float32 weights and inputs. */
+export type RunDtype = 'float32' | 'float64';
+/** One flattened row of a side's values, in its run's dtype. */
+export type Row = Float32Array | Float64Array;
+
+export function maxAbs(a: Row, b: Row): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
 const rowsOf = (path: string) => torch.tidy(() => {
   const t = torch.io.loadNpy(path);
-  return Array.from({ length: t.shape[0] }, (_, s) => t.select(0, s).dataSync() as Float32Array);
+  return Array.from({ length: t.shape[0] }, (_, s) => t.select(0, s).dataSync() as Row);
 });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** [rank][step] rows: parameters, averaged gradients and BatchNorm running statistics after each step. */
 export interface Sides {
-  params: Float32Array[][];
-  grads: Float32Array[][];
-  buffers: Float32Array[][];
+  params: Row[][];
+  grads: Row[][];
+  buffers: Row[][];
 }
 
 function python(script: string, setup: object) {
@@ -77,12 +86,13 @@ function python(script: string, setup: object) {
 /**
  * Runs ours and PyTorch DDP on `cfg` (BatchNorm synchronized or not); with
  * `concat`, also the single process over the concatenated batch (its rows
- * as a world of one). Returns every rank's rows per step, and our timing.
+ * as a world of one); every side in `dtype` (float32 unless given).
+ * Returns every rank's rows per step, and our timing.
  */
-export async function runBoth(cfg: string, size: number, o: { syncBn?: boolean; concat?: boolean } = {}) {
+export async function runBoth(cfg: string, size: number, o: { syncBn?: boolean; concat?: boolean; dtype?: RunDtype } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ddp-parity-'));
   try {
-    const setup = writeInputs(dir, cfg, size, o.syncBn ?? false);
+    const setup = writeInputs(dir, cfg, size, o.syncBn ?? false, o.dtype ?? 'float32');
     python('ddp_reference.py', { ...setup, port: await freePort() });
     if (o.concat) python('concat_reference.py', setup);
     const torchNames = JSON.parse(readFileSync(join(dir, 'torch_names.json'), 'utf8'));
@@ -113,6 +123,42 @@ export async function runBoth(cfg: string, size: number, o: { syncBn?: boolean; 
   }
 }
 
-export function assertRanksIdentical(mine: Float32Array[][]) {
+export function assertRanksIdentical(mine: Row[][]) {
   for (let s = 0; s < STEPS; s++) for (let r = 1; r < WORLD; r++) assert.equal(maxAbs(mine[r][s], mine[0][s]), 0, `step ${s + 1}: our rank ${r} differs from rank 0`);
 }
+
+/** Largest |a - b| over every step and rank, of parameters, BN running statistics and averaged gradients. */
+export interface AllSteps {
+  params: number;
+  buffers: number;
+  grads: number;
+  /** Step-1 gradients of `b` under `small` in magnitude: what a float32 case leaves out as Adam's noise regime. */
+  small: number;
+}
+
+/**
+ * Compares `a` (every rank) with `b` (the same ranks, or a world of one)
+ * after every one of the STEPS steps: no weight left out. Asserts each
+ * step's parameters, BN running statistics and averaged gradients within
+ * TOLERANCE and returns the worst differences.
+ */
+export function assertAllSteps(a: Sides, b: Sides, name: string, small: number): AllSteps {
+  const w: AllSteps = { params: 0, buffers: 0, grads: 0, small: 0 };
+  b.grads[0][0].forEach((g) => { if (Math.abs(g) < small) w.small++; });
+  for (let s = 0; s < STEPS; s++) {
+    for (let r = 0; r < WORLD; r++) {
+      const q = Math.min(r, b.params.length - 1);
+      w.params = Math.max(w.params, maxAbs(a.params[r][s], b.params[q][s]));
+      w.buffers = Math.max(w.buffers, maxAbs(a.buffers[r][s], b.buffers[q][s]));
+      w.grads = Math.max(w.grads, maxAbs(a.grads[r][s], b.grads[q][s]));
+      assert.ok(w.params <= TOLERANCE, `step ${s + 1}, rank ${r}: parameters, max |${name}| = ${w.params}`);
+      assert.ok(w.buffers <= TOLERANCE, `step ${s + 1}, rank ${r}: BN running statistics, max |${name}| = ${w.buffers}`);
+      assert.ok(w.grads <= TOLERANCE, `step ${s + 1}, rank ${r}: averaged gradients, max |${name}| = ${w.grads}`);
+    }
+  }
+  return w;
+}
+
+/** A line of the figures of assertAllSteps. */
+export const allStepsLine = (name: string, w: AllSteps, small: number) =>
+  `${name}: parameters ${w.params.toExponential(2)}, BN statistics ${w.buffers.toExponential(2)}, gradients ${w.grads.toExponential(2)} (none left out; float32's cut |g| < ${small.toExponential(0)} would leave out ${w.small})`;

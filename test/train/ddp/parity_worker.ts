@@ -2,7 +2,8 @@
 // of bench/train_step.ts (forward in training mode → yoloLoss → backward →
 // Adam with the trainer's decay groups) with the DistributedHook's calls
 // where the trainer's loop makes them, on this rank's own batch. Writes
-// out/<tag>_rank<r>.npy: [steps, P] float32, every parameter after each step,
+// out/<tag>_rank<r>.npy: [steps, P] in the run's dtype (float32, or float64
+// with the model cast), every parameter after each step,
 // out/<tag>_grads<r>.npy: the averaged gradients of each step,
 // out/<tag>_buffers<r>.npy: every BatchNorm running_mean and running_var after
 // each step, and prints {stepSeconds, reduceSeconds, bytes} per step. With
@@ -28,6 +29,8 @@ interface Setup {
   weightDecay: number;
   threads: number;
   syncBn: boolean;
+  /** 'float64': model, images and labels cast after loading (the float32 weights and inputs, exactly). */
+  dtype: 'float32' | 'float64';
   loss: Required<Pick<LossOptions, 'bboxLoss' | 'objTarget' | 'assign'>>;
   out: string;
   overlap: boolean;
@@ -40,10 +43,12 @@ const env = torch.distributed.torchrunEnv()!;
 const group = torch.distributed.ProcessGroup.init({ ...env, timeoutMs: 60_000 });
 const model = Darknet.fromFile(s.cfg);
 loadWeights(model, s.weights);
+model.to(s.dtype);
 for (const [, m] of model.namedModules()) if (m instanceof BatchNorm2d) (m as { momentum: number }).momentum = DEFAULT_TRAIN.bnMomentum;
 model.train();
-const images = torch.io.loadNpy(s.ranks[group.rank].images);
-const labels = torch.io.loadNpy(s.ranks[group.rank].labels);
+const load = (path: string) => torch.tidy(() => torch.io.loadNpy(path).to(s.dtype));
+const images = load(s.ranks[group.rank].images);
+const labels = load(s.ranks[group.rank].labels);
 const scales = yoloScales(model.heads, model.strides(images.shape[3], images.shape[2]));
 const optimizer = makeOptimizer(model, { kind: 'adam', lr: s.lr, weightDecay: s.weightDecay });
 // the loop's view of the run, as much of it as the hook reads
@@ -51,11 +56,12 @@ const closers: (() => unknown)[] = [];
 const ctx = { model, pending: 0, accumulate: 1, batch: 0, itersPerEpoch: Infinity, stopRequested: false, log: () => {}, onClose: (f: () => unknown) => closers.push(f) } as unknown as TrainContext;
 const hook = new DistributedHook(group, { syncBatchNorm: s.syncBn, overlap: s.overlap });
 hook.beforeTrain(ctx);
-const rows: Float32Array[] = [];
-const grads: Float32Array[] = [];
-const buffers: Float32Array[] = [];
+type Row = Float32Array | Float64Array;
+const rows: Row[] = [];
+const grads: Row[] = [];
+const buffers: Row[] = [];
 const runningStats = model.namedBuffers().filter(([n]) => /\.running_(mean|var)$/.test(n));
-const flatOf = (ts: torch.Tensor[]) => torch.tidy(() => torch.cat(ts.map((t) => t.detach().reshape([-1]))).dataSync() as Float32Array);
+const flatOf = (ts: torch.Tensor[]) => torch.tidy(() => torch.cat(ts.map((t) => t.detach().reshape([-1]))).dataSync() as Row);
 const times: { stepSeconds: number; reduceSeconds: number; bytes: number }[] = [];
 for (let step = 0; step < s.steps; step++) {
   const t0 = performance.now();
@@ -71,8 +77,8 @@ for (let step = 0; step < s.steps; step++) {
   rows.push(flatOf(model.parameters()));
   buffers.push(flatOf(runningStats.map(([, t]) => t)));
 }
-const save = (name: string, list: Float32Array[]) => {
-  const flat = new Float32Array(list.length * list[0].length);
+const save = (name: string, list: Row[]) => {
+  const flat = s.dtype === 'float64' ? new Float64Array(list.length * list[0].length) : new Float32Array(list.length * list[0].length);
   list.forEach((r, i) => flat.set(r, i * r.length));
   torch.tidy(() => torch.io.saveNpy(join(s.out, name), torch.tensor(flat, { shape: [list.length, list[0].length] })));
 };

@@ -18,16 +18,15 @@ import sys
 import numpy as np
 import torch
 
-from ddp_reference import Darknet, decay_groups, flat_buffers, flat_grads, flat_params, yolo_loss  # noqa: E402  (beside this file)
+from ddp_reference import decay_groups, flat_buffers, flat_grads, flat_params, load_batch, load_model, yolo_loss  # noqa: E402  (beside this file)
 
 
 def main(a):
     torch.set_num_threads(a['threads'])
-    model = Darknet(a['cfg'])
-    model.load_darknet_weights(a['weights'])
+    model = load_model(a)
     model.train()
     optimizer = torch.optim.Adam(decay_groups(model, a['weightDecay']), lr=a['lr'])
-    parts = [(torch.from_numpy(np.load(r['images'])), torch.from_numpy(np.load(r['labels']))) for r in a['ranks']]
+    parts = [load_batch(r, a) for r in a['ranks']]
     images = torch.cat([p[0] for p in parts])
     opts = {'bbox_loss': a['loss']['bboxLoss'], 'obj_target': a['loss']['objTarget'], 'assign_rule': a['loss']['assign']}
     rows, grads, buffers = [], [], []

@@ -9,8 +9,10 @@ algorithm.
 
 Usage: ddp_reference.py '<json>' with {cfg, weights, ranks: [{images, labels}],
 steps, lr, weightDecay, threads, port, syncBn, loss: {bboxLoss, objTarget,
-assign}, out}. Writes out/torch_rank<r>.npy: [steps, P] float32, every
-parameter (named_parameters order, flattened) after each step,
+assign}, dtype, out}; dtype 'float64' casts the model (model.double()),
+images and labels after loading. Writes out/torch_rank<r>.npy: [steps, P]
+in that dtype, every parameter (named_parameters order, flattened) after
+each step,
 out/torch_grads<r>.npy: the averaged gradients of each step,
 out/torch_buffers<r>.npy: every BatchNorm running_mean and running_var
 (named_buffers order) after each step, and out/torch_names.json.
@@ -30,6 +32,22 @@ sys.path.insert(0, os.path.join(HERE, '..', '..', '..', 'yolo', 'reference'))
 from train_step import Darknet, decay_groups  # noqa: E402
 from yolo_loss import yolo_loss  # noqa: E402
 from cpu_sync_batchnorm import convert_sync_batchnorm  # noqa: E402  (beside this file)
+
+
+def dtype_of(a):
+    """The run's dtype: float64 casts the float32 weights and inputs exactly."""
+    return torch.float64 if a.get('dtype') == 'float64' else torch.float32
+
+
+def load_model(a):
+    model = Darknet(a['cfg'])
+    model.load_darknet_weights(a['weights'])
+    return model.to(dtype_of(a))
+
+
+def load_batch(files, a):
+    return (torch.from_numpy(np.load(files['images'])).to(dtype_of(a)),
+            torch.from_numpy(np.load(files['labels'])).to(dtype_of(a)))
 
 
 def flat_params(model):
@@ -54,8 +72,7 @@ def worker(rank, a):
     os.environ['MASTER_ADDR'] = '127.0.0.1'
     os.environ['MASTER_PORT'] = str(a['port'])
     dist.init_process_group('gloo', rank=rank, world_size=world)
-    model = Darknet(a['cfg'])
-    model.load_darknet_weights(a['weights'])
+    model = load_model(a)
     names = [n for n, _ in model.named_parameters()]
     if a.get('syncBn'):
         model = convert_sync_batchnorm(model)
@@ -63,9 +80,7 @@ def worker(rank, a):
     # decay groups on the plain module, as ours: names are the same with or without SyncBatchNorm
     optimizer = torch.optim.Adam(decay_groups(model, a['weightDecay']), lr=a['lr'])
     ddp = torch.nn.parallel.DistributedDataParallel(model, broadcast_buffers=True)
-    mine = a['ranks'][rank]
-    images = torch.from_numpy(np.load(mine['images']))
-    labels = torch.from_numpy(np.load(mine['labels']))
+    images, labels = load_batch(a['ranks'][rank], a)
     opts = {'bbox_loss': a['loss']['bboxLoss'], 'obj_target': a['loss']['objTarget'], 'assign_rule': a['loss']['assign']}
     rows, grads, buffers, losses = [], [], [], []
     for _ in range(a['steps']):
