@@ -19,7 +19,8 @@
         "src/autograd.cpp",
         "src/runtime.cpp",
         "src/cpu_allocator.cpp",
-        "src/distributed.cpp"
+        "src/distributed.cpp",
+        "src/script_objects.cpp"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # USE_DISTRIBUTED and USE_C10D_GLOO: libtorch's CMake sets them for its own

@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerAutograd(env, exports);
   registerRuntime(env, exports);
   registerDistributed(env, exports);
+  registerObjects(env, exports);
   return exports;
 }
 

@@ -7,9 +7,15 @@ import type { AvgPoolSpec, DropoutSpec, MaxPoolSpec, RouteSpec, ShortcutSpec, Up
 
 type Tensor = torch.Tensor;
 
-/** A new handle on the same data. */
+/**
+ * A new handle on the same data, with the same strides (aten::alias): a
+ * view(shape) may restride a size-1 batch dimension (channels-last [1, C, H,
+ * W] came back with batch stride C), which libtorch 1.13's oneDNN
+ * convolution no longer takes for channels-last, so every later layer ran
+ * contiguous with its activations reordered in and out of oneDNN's layout.
+ */
 export function alias(x: Tensor): Tensor {
-  return x.view(x.shape);
+  return torch.op('aten::alias', x);
 }
 
 export function route(spec: RouteSpec, outs: (Tensor | null)[]): Tensor {

@@ -11,11 +11,15 @@ import { existsSync } from 'node:fs';
 export type Handle = { readonly __brand: 'TensorHandle' };
 /** An opaque handle to a native random generator. */
 export type GeneratorHandle = { readonly __brand: 'GeneratorHandle' };
+/** An opaque handle owning one script object (a TorchScript custom class instance). */
+export type ObjectHandle = { readonly __brand: 'ObjectHandle' };
 /** An opaque handle to a c10d process group (Gloo). */
 export type GroupHandle = { readonly __brand: 'GroupHandle' };
 
 export interface NativeAddon {
   dispose(h: Handle): void;
+  disposeObject(h: ObjectHandle): void;
+  isObjectHandle(h: unknown): boolean;
   isLive(h: Handle): boolean;
   memory(): { tensors: number; bytes: number };
   cpuCacheInfo(): { cachedBytes: number; limitBytes: number };
