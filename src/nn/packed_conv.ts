@@ -12,6 +12,7 @@
 // non-float32 input, falls back to inferenceConv2d.
 import * as torch from '../torch/index.js';
 import { inferenceConv2d } from './conv.js';
+import { toChannelsLast } from './memory_format.js';
 
 type Tensor = torch.Tensor;
 
@@ -32,7 +33,14 @@ export class PackedConv {
   /** conv(x) with `weight` [out, in/groups, k, k] and `bias` (the caller keeps both alive while they are in use here). */
   forward(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry): Tensor {
     const context = this.#contextFor(x, weight, bias, o);
-    return context ? torch.op('mkldnn_prepacked::conv2d_run', x, context) : inferenceConv2d(x, weight, bias, o);
+    if (!context) return inferenceConv2d(x, weight, bias, o);
+    // conv2d_run reads the input's memory as dense: a view (a route's channel group) is copied first
+    const dense = toChannelsLast(x);
+    try {
+      return torch.op('mkldnn_prepacked::conv2d_run', dense, context);
+    } finally {
+      dense.dispose();
+    }
   }
 
   #contextFor(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry): torch.ScriptObject | null {

@@ -87,7 +87,7 @@ function addonPath(): string {
  * passive). libgomp reads the variable once, when it loads with libtorch;
  * it is removed again, so child processes see the environment as it was.
  */
-function withPassiveOpenMp<T>(loadAddon: () => T): T {
+export function withPassiveOpenMp<T>(loadAddon: () => T): T {
   const set = process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined;
   if (set) process.env.OMP_WAIT_POLICY = 'PASSIVE';
   try {
