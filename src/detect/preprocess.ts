@@ -78,6 +78,30 @@ export function prepareInput(img: RgbImage, netW: number, netH: number, mode: Re
   return { data, geometry: { ...base, scaleX: lb.scaleX, scaleY: lb.scaleY, padX: lb.padX, padY: lb.padY } };
 }
 
+/**
+ * A batch of network inputs written straight into one buffer [B, H, W, 3]
+ * (channels-last: the libtorch Detector's forward runs on that layout, so
+ * it is neither copied per image nor transposed), the same values as
+ * prepareInput's, and each image's geometry.
+ */
+export function prepareBatchHwc(images: RgbImage[], netW: number, netH: number, mode: ResizeMode): { data: Float32Array; geometries: InputGeometry[] } {
+  const size = 3 * netW * netH;
+  const data = new Float32Array(images.length * size);
+  const geometries = images.map((img, i) => {
+    const base = { mode, inputWidth: netW, inputHeight: netH, originalWidth: img.width, originalHeight: img.height };
+    const target = { out: data, width: netW, height: netH, offset: i * size, hwc: true };
+    if (mode === 'stretch') {
+      resizeRgbInto(img, netW, netH, { ...target, left: 0, top: 0 });
+      return { ...base, scaleX: netW / img.width, scaleY: netH / img.height, padX: 0, padY: 0 };
+    }
+    const lb = letterboxFor({ width: netW, height: netH }, img, { rounding: 'darknet' });
+    data.fill(0.5, i * size, (i + 1) * size);
+    resizeRgbInto(img, lb.resized.width, lb.resized.height, { ...target, left: lb.left, top: lb.top });
+    return { ...base, scaleX: lb.scaleX, scaleY: lb.scaleY, padX: lb.padX, padY: lb.padY };
+  });
+  return { data, geometries };
+}
+
 /** An input-pixel box [x1, y1, x2, y2] in original image pixels, clipped to the image. */
 export function toOriginal(box: ArrayLike<number>, g: InputGeometry): Box {
   return unletterboxBox(box, g, { width: g.originalWidth, height: g.originalHeight });

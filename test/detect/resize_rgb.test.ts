@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toCHWFloat } from '../../src/data/chw.js';
-import { darknetResize } from '../../src/detect/preprocess.js';
+import { darknetResize, prepareBatchHwc, prepareInput } from '../../src/detect/preprocess.js';
 import { resizeRgbInto } from '../../src/detect/resize_rgb.js';
 import type { RgbImage } from '../../src/data/image.js';
 
@@ -45,4 +45,19 @@ test('resizeRgbInto writes only its rectangle of a larger target', () => {
   const out = new Float32Array(3 * W * H).fill(0.5);
   resizeRgbInto(img, nw, nh, { out, width: W, height: H, left, top });
   assert.equal(firstDifference(out, expected), null);
+});
+
+test('prepareBatchHwc holds prepareInput of each image, channels-last, with the same geometry', () => {
+  const images = [randomImage(300, 170, 3), randomImage(120, 260, 4)];
+  for (const mode of ['letterbox', 'stretch'] as const) {
+    const [W, H] = [96, 64];
+    const { data, geometries } = prepareBatchHwc(images, W, H, mode);
+    images.forEach((img, i) => {
+      const one = prepareInput(img, W, H, mode);
+      assert.deepEqual(geometries[i], one.geometry);
+      const chw = new Float32Array(3 * W * H);
+      for (let p = 0; p < W * H; p++) for (let k = 0; k < 3; k++) chw[k * W * H + p] = data[i * 3 * W * H + p * 3 + k];
+      assert.equal(firstDifference(chw, one.data), null, `${mode} image ${i}`);
+    });
+  }
 });
