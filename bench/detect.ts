@@ -8,7 +8,8 @@
 //  - PyTorch eager (no_grad, channels-last; bench/reference/pytorch_detect.py);
 //  - OpenCV DNN (cv2.dnn.readNetFromDarknet; bench/reference/opencv_detect.py).
 // Ours and onnxruntime time the same work per detect call (the whole
-// batch): the same JavaScript letterbox (src/detect/preprocess.ts), the
+// batch): the same JavaScript letterbox (src/detect/preprocess.ts; ours
+// writes it channels-last, the layout its forward runs on), the
 // forward, the heads decoded (ours in libtorch after the forward, the
 // export's in its graph), NMS (the same greedy loop; ours scores candidates
 // in libtorch, onnxruntime's path in plain JS) and the results in original
@@ -16,6 +17,9 @@
 // so a noisy neighbour slows both alike, with a pause before each timed run
 // (BENCH_DETECT_GAP_MS, default 20) so that neither engine's idle threads,
 // still spinning after its own run, take cores from the other's.
+// Threads: ours loads libtorch with OMP_WAIT_POLICY=PASSIVE unless set
+// (src/torch/native.ts); onnxruntime and the Python references keep their
+// defaults (spinning pools), which cost them most on a busy machine.
 // ratioVsOnnxruntime = onnxruntimeMs / oursMs on the medians; `load` is the
 // 1-minute load average at the start and end of the model's pairs (the
 // figures mean little on a machine busier than its thread count).
