@@ -84,8 +84,12 @@ function addonPath(): string {
  * spinning worker holds the core its sibling needs, and every static-split
  * op then waits at its barrier for a descheduled thread (measured on 2
  * shared cores: the depthwise detector's median 250-570 ms spinning, 30 ms
- * passive). libgomp reads the variable once, when it loads with libtorch;
- * it is removed again, so child processes see the environment as it was.
+ * passive). The price on an idle machine: waking the sleeping worker adds
+ * 7-9 us to each parallel op (~1.5 ms on that model's 20 ms forward; set
+ * OMP_WAIT_POLICY=ACTIVE on a dedicated machine; small GOMP_SPINCOUNTs
+ * were slower still). libgomp reads the variable once, when it loads with
+ * libtorch; it is removed again, so child processes see the environment
+ * as it was.
  */
 export function withPassiveOpenMp<T>(loadAddon: () => T): T {
   const set = process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined;
