@@ -23,7 +23,8 @@
 // ratioVsOnnxruntime = onnxruntimeMs / oursMs on the medians; `load` is the
 // 1-minute load average at the start and end of the model's pairs (the
 // figures mean little on a machine busier than its thread count).
-// BENCH_DETECT_PAIRS sets the pairs (default 5).
+// BENCH_DETECT_PAIRS sets the pairs at each batch (default 5: with 3, two
+// slow runs of three made a batch-8 median).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -91,7 +92,7 @@ async function benchModel(cfg: string, img: RgbImage, image: string, dir: string
   try {
     for (const b of BATCHES) {
       const images = Array(b).fill(img) as RgbImage[];
-      pairs[b] = await alternatingPairs(async () => detector.detectImages(images, { conf: 0.25 }), () => onnx.detectImages(images, { conf: 0.25 }), b === 1 ? PAIRS : Math.max(3, PAIRS - 2));
+      pairs[b] = await alternatingPairs(async () => detector.detectImages(images, { conf: 0.25 }), () => onnx.detectImages(images, { conf: 0.25 }), PAIRS);
     }
   } finally {
     load.push(loadavg()[0]);
