@@ -7,13 +7,28 @@
 //    the same pre-processing and NMS code, the export decodes in the graph);
 //  - PyTorch eager (no_grad, channels-last; bench/reference/pytorch_detect.py);
 //  - OpenCV DNN (cv2.dnn.readNetFromDarknet; bench/reference/opencv_detect.py).
-// Ours and onnxruntime run in alternating pairs (who goes first alternates),
-// so a noisy neighbour slows both alike; ratioVsOnnxruntime = onnxruntimeMs /
-// oursMs on the medians. Times are ms per detect call (the whole batch).
-// BENCH_DETECT_PAIRS sets the pairs (default 5).
+// Ours and onnxruntime time the same work per detect call (the whole
+// batch): the same JavaScript letterbox (src/detect/preprocess.ts; ours
+// writes it channels-last, the layout its forward runs on), the
+// forward, the heads decoded (ours in libtorch after the forward, the
+// export's in its graph), NMS (the same greedy loop; ours scores candidates
+// in libtorch, onnxruntime's path in plain JS) and the results in original
+// image pixels. They run in alternating pairs (who goes first alternates),
+// so a noisy neighbour slows both alike, with a pause before each timed run
+// (BENCH_DETECT_GAP_MS, default 20) so that neither engine's idle threads,
+// still spinning after its own run, take cores from the other's.
+// Threads: ours loads libtorch with OMP_WAIT_POLICY=PASSIVE unless set
+// (src/torch/native.ts); onnxruntime and the Python references keep their
+// defaults (spinning pools), which cost them most on a busy machine.
+// ratioVsOnnxruntime = onnxruntimeMs / oursMs on the medians; `load` is the
+// 1-minute load average at the start and end of the model's pairs (the
+// figures mean little on a machine busier than its thread count).
+// BENCH_DETECT_PAIRS sets the pairs at each batch (default 5: with 3, two
+// slow runs of three made a batch-8 median).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import * as torch from '../src/torch/index.js';
 import { Darknet, saveWeights } from '../src/darknet/index.js';
@@ -25,6 +40,7 @@ import { REPO_ROOT, PYTHON } from './timing.js';
 const SHARED = join(REPO_ROOT, '..', 'shared', 'data', 'darknet');
 const BATCHES = [1, 8];
 const PAIRS = Number(process.env.BENCH_DETECT_PAIRS ?? 5);
+const GAP_MS = Number(process.env.BENCH_DETECT_GAP_MS ?? 20);
 const MODELS: [string, string][] = [
   ['yolov3 416', join(SHARED, 'cfg', 'yolov3.cfg')],
   ['depthwise (mobilenet-yolo) 416', join(REPO_ROOT, 'bench', 'mobilenet-yolo.cfg')],
@@ -43,6 +59,7 @@ async function alternatingPairs(a: () => Promise<unknown>, b: () => Promise<unkn
   const ta: number[] = [];
   const tb: number[] = [];
   const time = async (fn: () => Promise<unknown>, into: number[]): Promise<void> => {
+    await sleep(GAP_MS);
     const t0 = process.hrtime.bigint();
     await fn();
     into.push(Number(process.hrtime.bigint() - t0) / 1e9);
@@ -71,12 +88,14 @@ async function benchModel(cfg: string, img: RgbImage, image: string, dir: string
   const detector = new Detector(model, Array.from({ length: model.heads[0].classes }, (_, i) => `c${i}`), [416, 416]);
   const onnx = await Detector.fromOnnx(onnxPath, { threads });
   const pairs: Record<number, [number[], number[]]> = {};
+  const load = [loadavg()[0]];
   try {
     for (const b of BATCHES) {
       const images = Array(b).fill(img) as RgbImage[];
-      pairs[b] = await alternatingPairs(async () => detector.detectImages(images, { conf: 0.25 }), () => onnx.detectImages(images, { conf: 0.25 }), b === 1 ? PAIRS : Math.max(3, PAIRS - 2));
+      pairs[b] = await alternatingPairs(async () => detector.detectImages(images, { conf: 0.25 }), () => onnx.detectImages(images, { conf: 0.25 }), PAIRS);
     }
   } finally {
+    load.push(loadavg()[0]);
     detector.dispose();
     await onnx.dispose();
   }
@@ -87,7 +106,7 @@ async function benchModel(cfg: string, img: RgbImage, image: string, dir: string
   return Object.fromEntries(BATCHES.map((b) => {
     const [ours, ort] = pairs[b].map(spread);
     return [`batch ${b}`, {
-      threads, pairs: pairs[b][0].length,
+      threads, pairs: pairs[b][0].length, load: load.map((l) => Number(l.toFixed(2))),
       oursMs: ours.median, onnxruntimeMs: ort.median, pytorchMs: median(pytorch, b), opencvMs: median(opencv, b),
       ratioVsOnnxruntime: ort.median / ours.median,
       minMs: { ours: ours.min, onnxruntime: ort.min },

@@ -38,6 +38,12 @@ c10::IValue toIValue(const Napi::Env& env, const Napi::Value& value, const c10::
                      const std::string& opName);
 Napi::Value fromIValue(const Napi::Env& env, const c10::IValue& value);
 
+// --- script_objects.cpp -----------------------------------------------------
+// A script object (a TorchScript custom class instance) is a type-tagged
+// External owning its IValue; disposeObject() frees it at once.
+Napi::Value wrapObject(const Napi::Env& env, const c10::IValue& value);
+c10::IValue unwrapObject(const Napi::Env& env, const Napi::Value& value, const c10::TypePtr& type, const std::string& what);
+
 // --- registration of each file's functions ---------------------------------
 void registerOps(Napi::Env env, Napi::Object exports);
 void registerTensorData(Napi::Env env, Napi::Object exports);
@@ -47,6 +53,7 @@ void registerCpuAllocator(Napi::Env env, Napi::Object exports);
 void registerDistributed(Napi::Env env, Napi::Object exports);
 void registerDistributedAutograd(Napi::Env env, Napi::Object exports);
 void registerDistributedReducer(Napi::Env env, Napi::Object exports);
+void registerObjects(Napi::Env env, Napi::Object exports);
 
 // Helper to define an exported function whose body is guarded.
 #define YOLO_EXPORT(exports, name, fn)                                                       \

@@ -125,6 +125,8 @@ c10::IValue convert(const Napi::Env& env, const Napi::Value& v, const c10::Argum
       return unwrapGenerator(env, v);
     case c10::TypeKind::ListType:
       return toList(env, v, argument, type->expectRef<c10::ListType>().getElementType(), ctx);
+    case c10::TypeKind::ClassType:
+      return unwrapObject(env, v, type, ctx);
     default:
       throwTypeError(env, ctx + ": argument type " + type->str() + " is not supported");
   }
@@ -176,6 +178,7 @@ Napi::Value fromIValue(const Napi::Env& env, const c10::IValue& value) {
     return arr;
   }
   if (value.isScalar()) return Napi::Number::New(env, value.toScalar().toDouble());
+  if (value.isObject()) return wrapObject(env, value);
   throwError(env, "operator returned a value of unsupported type " + value.tagKind());
 }
 

@@ -11,9 +11,13 @@ export type FlatBoxes = Float32Array | Float64Array | readonly number[];
  * by an earlier kept box: a later box is suppressed when its IoU with a kept
  * box is > iouThreshold. With `classes`, boxes of different classes never
  * suppress each other. Returns the kept indices in visiting order.
+ * `limit`: only the first `limit` kept are wanted (maxDetections); each
+ * class stops once it has kept that many (those after could never be among
+ * the first `limit` overall), which bounds the work at a flood of candidates.
  */
-export function greedyNms(boxes: FlatBoxes, order: ArrayLike<number>, iouThreshold: number, classes?: ArrayLike<number>): number[] {
-  if (!classes) return boxes instanceof Float32Array ? greedy32(boxes, order, iouThreshold) : greedy64(boxes, order, iouThreshold);
+export function greedyNms(boxes: FlatBoxes, order: ArrayLike<number>, iouThreshold: number, classes?: ArrayLike<number>, limit = Infinity): number[] {
+  const run = (o: ArrayLike<number>) => (boxes instanceof Float32Array ? greedy32(boxes, o, iouThreshold, limit) : greedy64(boxes, o, iouThreshold, limit));
+  if (!classes) return run(order);
   // Split the visiting order by class (keeping it within each class), run
   // each class alone, then merge back into visiting order: the same result
   // as one pass that skips other classes, in sum(n_c^2) instead of n^2.
@@ -31,10 +35,9 @@ export function greedyNms(boxes: FlatBoxes, order: ArrayLike<number>, iouThresho
   }
   const kept: number[] = [];
   for (const list of byClass.values()) {
-    const k = boxes instanceof Float32Array ? greedy32(boxes, list, iouThreshold) : greedy64(boxes, list, iouThreshold);
-    for (const i of k) kept.push(i);
+    for (const i of run(list)) kept.push(i);
   }
-  return kept.sort((x, y) => position[x] - position[y]);
+  return kept.sort((x, y) => position[x] - position[y]).slice(0, limit);
 }
 
 /** Coordinates and areas gathered in visiting order, so the inner loop reads memory in sequence. */
@@ -49,7 +52,7 @@ function gather<A extends Float32Array | Float64Array>(b: FlatBoxes, order: Arra
   return { n, x1, y1, x2, y2, ar };
 }
 
-function greedy32(b: Float32Array, order: ArrayLike<number>, thr: number): number[] {
+function greedy32(b: Float32Array, order: ArrayLike<number>, thr: number, limit: number): number[] {
   const f = Math.fround;
   const { n, x1, y1, x2, y2, ar } = gather(b, order, (k) => new Float32Array(k), (w, h) => f(f(w) * f(h)));
   const suppressed = new Uint8Array(n);
@@ -59,6 +62,7 @@ function greedy32(b: Float32Array, order: ArrayLike<number>, thr: number): numbe
   for (let p = 0; p < n; p++) {
     if (suppressed[p]) continue;
     kept.push(order[p]);
+    if (kept.length >= limit) break;
     const ix1 = x1[p], iy1 = y1[p], ix2 = x2[p], iy2 = y2[p], ia = ar[p];
     for (let q = p + 1; q < n; q++) {
       if (suppressed[q]) continue;
@@ -74,7 +78,7 @@ function greedy32(b: Float32Array, order: ArrayLike<number>, thr: number): numbe
   return kept;
 }
 
-function greedy64(b: Float64Array | readonly number[], order: ArrayLike<number>, thr: number): number[] {
+function greedy64(b: Float64Array | readonly number[], order: ArrayLike<number>, thr: number, limit: number): number[] {
   const { n, x1, y1, x2, y2, ar } = gather(b, order, (k) => new Float64Array(k), (w, h) => w * h);
   const suppressed = new Uint8Array(n);
   const skipDisjoint = thr >= 0;
@@ -82,6 +86,7 @@ function greedy64(b: Float64Array | readonly number[], order: ArrayLike<number>,
   for (let p = 0; p < n; p++) {
     if (suppressed[p]) continue;
     kept.push(order[p]);
+    if (kept.length >= limit) break;
     const ix1 = x1[p], iy1 = y1[p], ix2 = x2[p], iy2 = y2[p], ia = ar[p];
     for (let q = p + 1; q < n; q++) {
       if (suppressed[q]) continue;

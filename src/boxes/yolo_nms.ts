@@ -118,7 +118,7 @@ function suppress(c: Candidates, iouThreshold: number, maxDet: number, o: YoloNm
     r.indices.forEach((i, k) => (decayed[i] = r.scores[k]));
     scores = decayed;
   } else {
-    keep = greedyNms(c.boxes, Int32Array.from(c.scores, (_, i) => i), iouThreshold, classes);
+    keep = greedyNms(c.boxes, Int32Array.from(c.scores, (_, i) => i), iouThreshold, classes, maxDet);
   }
   keep = keep.slice(0, maxDet);
   const data = new Float32Array(keep.length * 6);

@@ -64,7 +64,8 @@ export function nonMaxSuppressionPlain(rows: ArrayLike<number>, n: number, k: nu
   const order = c.scores.map((_, i) => i).sort((a, b) => c.scores[b] - c.scores[a] || a - b).slice(0, options.maxCandidates ?? 30000);
   const boxes = Float32Array.from(c.boxes);
   checkFinite(boxes, 'nonMaxSuppression boxes');
-  const keep = greedyNms(boxes, order, iouThreshold, options.agnostic ? undefined : c.classes).slice(0, options.maxDetections ?? 300);
+  const maxDet = options.maxDetections ?? 300;
+  const keep = greedyNms(boxes, order, iouThreshold, options.agnostic ? undefined : c.classes, maxDet).slice(0, maxDet);
   const out = new Float32Array(keep.length * 6);
   keep.forEach((i, m) => {
     out.set(boxes.subarray(i * 4, i * 4 + 4), m * 6);

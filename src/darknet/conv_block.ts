@@ -5,10 +5,11 @@
 // ~1e-5 relative per layer, which adds up over yolov3's 75 convolutions.
 // Once fused for inference (Darknet.fuseForInference, which Detector does),
 // eval mode without autograd folds that batch norm into the conv's weights
-// (in float64, nn/fold.ts), kept channels-last until a parameter changes;
+// (in float64, nn/fold.ts), kept channels-last until a parameter changes
+// and prepacked for oneDNN (nn/packed_conv.ts);
 // training, autograd and unfused models run the unfolded layers.
 import * as torch from '../torch/index.js';
-import { Module, Conv2d, BatchNorm2d, DerivedTensors, foldAffineIntoConv, inferenceConv2d, toChannelsLast } from '../nn/index.js';
+import { Module, Conv2d, BatchNorm2d, DerivedTensors, PackedConv, foldAffineIntoConv, toChannelsLast } from '../nn/index.js';
 import type { Activation, ConvSpec } from './specs.js';
 
 type Tensor = torch.Tensor;
@@ -39,6 +40,8 @@ export class ConvBlock extends Module {
   readonly bn: BatchNorm2d | null;
   /** The inference conv: batch norm folded in, weight channels-last; rebuilt when a parameter changes. */
   readonly #inference = new DerivedTensors(() => this.#foldedConv());
+  /** The folded weight prepacked for oneDNN (nn/packed_conv.ts), for the last input shape. */
+  readonly #packed = new PackedConv();
 
   constructor(readonly spec: ConvSpec, inChannels: number) {
     super();
@@ -72,7 +75,7 @@ export class ConvBlock extends Module {
     const sources = [this.conv.weight, ...(this.conv.bias ? [this.conv.bias] : []), ...(bn ? [bn.weight, bn.bias, bn.runningMean, bn.runningVar] : [])];
     const { weight, bias } = this.#inference.get(sources);
     return torch.tidy(() => {
-      const y = inferenceConv2d(x, weight, bias, { stride: this.conv.stride, padding: this.conv.padding, groups: this.conv.groups });
+      const y = this.#packed.forward(x, weight, bias, { stride: this.conv.stride, padding: this.conv.padding, groups: this.conv.groups });
       return activate(y, this.spec.activation, true);
     });
   }
@@ -102,6 +105,7 @@ export class ConvBlock extends Module {
 
   /** Frees the folded conv (rebuilt at the next fused inference forward). */
   releaseFolded(): void {
+    this.#packed.dispose();
     this.#inference.dispose();
   }
 

@@ -7,9 +7,15 @@ import type { AvgPoolSpec, DropoutSpec, MaxPoolSpec, RouteSpec, ShortcutSpec, Up
 
 type Tensor = torch.Tensor;
 
-/** A new handle on the same data. */
+/**
+ * A new handle on the same data, with the same strides (aten::alias): a
+ * view(shape) may restride a size-1 batch dimension (channels-last [1, C, H,
+ * W] came back with batch stride C), which libtorch 1.13's oneDNN
+ * convolution no longer takes for channels-last, so every later layer ran
+ * contiguous with its activations reordered in and out of oneDNN's layout.
+ */
 export function alias(x: Tensor): Tensor {
-  return x.view(x.shape);
+  return torch.op('aten::alias', x);
 }
 
 export function route(spec: RouteSpec, outs: (Tensor | null)[]): Tensor {
@@ -28,9 +34,11 @@ export function route(spec: RouteSpec, outs: (Tensor | null)[]): Tensor {
 /**
  * out = alpha*prev + beta*from on the channels both have; when `from` is
  * larger it is sampled every `stride` pixels and extra channels of prev pass
- * through unscaled, as darknet's shortcut_cpu.
+ * through unscaled, as darknet's shortcut_cpu. `overwritePrev`: the caller
+ * owns prev, nothing else reads it and autograd is off; the sum may then be
+ * written into it (no new buffer).
  */
-export function shortcut(spec: ShortcutSpec, prev: Tensor, from: Tensor): Tensor {
+export function shortcut(spec: ShortcutSpec, prev: Tensor, from: Tensor, overwritePrev = false): Tensor {
   return torch.tidy(() => {
     const [, c2, , w2] = prev.shape;
     const [, c1, , w1] = from.shape;
@@ -40,7 +48,9 @@ export function shortcut(spec: ShortcutSpec, prev: Tensor, from: Tensor): Tensor
     if (stride > 1) add = add.slice(2, 0, null, stride).slice(3, 0, null, stride);
     const scaled = (t: Tensor, k: number) => (k === 1 ? t : t.mul(k));
     let out: Tensor;
-    if (c2 === minc) {
+    if (c2 === minc && overwritePrev && spec.alpha === 1) {
+      out = prev.add_(scaled(add, spec.beta)); // inference: nothing else reads prev (Darknet.#run)
+    } else if (c2 === minc) {
       out = scaled(prev, spec.alpha).add(scaled(add, spec.beta));
     } else {
       const head = scaled(prev.slice(1, 0, minc), spec.alpha).add(scaled(add, spec.beta));

@@ -139,7 +139,8 @@ export class Darknet extends Module {
     }
     layerShapes(this.cfg, x.shape[2], x.shape[3]); // a size the cfg cannot take fails here, naming the layer
     // fused inference runs channels-last throughout (its folded convs' weights are, conv_block.ts)
-    const first = this.#fused && !this.training && !torch.isGradEnabled() ? toChannelsLast(x) : x;
+    const inference = this.#fused && !this.training && !torch.isGradEnabled();
+    const first = inference ? toChannelsLast(x) : x;
     const outs: (Tensor | null)[] = [];
     const heads: Tensor[] = [];
     const kept = new Map<number, Tensor>();
@@ -156,7 +157,7 @@ export class Darknet extends Module {
             break;
           }
           case 'route': out = L.route(spec, outs); break;
-          case 'shortcut': out = L.shortcut(spec, input, outs[spec.from]!); break;
+          case 'shortcut': out = L.shortcut(spec, input, outs[spec.from]!, inference && this.#ownsOutput(i - 1, i, want) && spec.from !== i - 1); break;
           case 'upsample': out = L.upsample(spec, input); break;
           case 'maxpool': out = L.maxpool(spec, input); break;
           case 'avgpool': out = L.avgpool(spec, input); break;
@@ -178,6 +179,11 @@ export class Darknet extends Module {
       if (first !== x) first.dispose();
     }
     return { heads, kept };
+  }
+
+  /** Whether layer j's output is its own buffer (a conv's), read by layer i alone and not asked for: i may overwrite it. */
+  #ownsOutput(j: number, i: number, want: Set<number>): boolean {
+    return this.cfg.layers[j].type === 'convolutional' && this.#lastUse[j] === i && !want.has(j);
   }
 
   #free(outs: (Tensor | null)[], j: number): void {

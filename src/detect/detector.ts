@@ -8,7 +8,7 @@ import { loadModelFile } from '../darknet/checkpoint.js';
 import { nonMaxSuppression } from '../boxes/index.js';
 import { loadImage } from './load_image.js';
 import type { RgbImage } from '../data/image.js';
-import { prepareInput } from './preprocess.js';
+import { prepareBatchHwc } from './preprocess.js';
 import { readNames } from './names.js';
 import { toDetectionResult } from './results.js';
 import { OnnxDetector, type OnnxDetectorConfig } from './onnx_detector.js';
@@ -82,11 +82,10 @@ export class Detector {
   /** Detection on decoded images; with `keepRaw` also returns the input and raw heads (caller disposes). */
   detectImages(images: RgbImage[], options: DetectOptions = {}, keepRaw = false): { results: DetectionResult[]; raw?: RawOutputs } {
     const [w, h] = this.inputSize;
-    const prepared = images.map((img) => prepareInput(img, w, h, options.resize ?? 'letterbox'));
-    const batch = new Float32Array(prepared.length * 3 * w * h);
-    prepared.forEach((p, i) => batch.set(p.data, i * 3 * w * h));
+    const { data, geometries } = prepareBatchHwc(images, w, h, options.resize ?? 'letterbox');
     return torch.tidy(() => {
-      let input = torch.tensor(batch, { shape: [prepared.length, 3, h, w] });
+      // [B, 3, H, W] with channels-last strides, as the fused forward runs
+      let input = torch.tensor(data, { shape: [images.length, h, w, 3] }).permute([0, 3, 1, 2]);
       if (this.device !== 'cpu') input = input.to(this.device);
       const heads = torch.noGrad(() => this.model.forwardHeads(input));
       const decoded = this.model.decode(heads, w, h);
@@ -102,7 +101,7 @@ export class Detector {
       } catch (e) {
         throw predictionError(e, this.model);
       }
-      const results = perImage.map((dets, i) => toDetectionResult(dets.toArray(), prepared[i].geometry, this.names));
+      const results = perImage.map((dets, i) => toDetectionResult(dets.toArray(), geometries[i], this.names));
       return keepRaw ? { results, raw: { input, heads } } : { results };
     });
   }

@@ -3,10 +3,12 @@
 // the input size or letterboxed (aspect kept, grey 0.5 around it, as
 // `letterbox_image`). The geometry maps boxes back to original pixels the
 // way darknet's `correct_yolo_boxes` does (the letterbox geometry, with
-// darknet's rounding, is src/boxes/letterbox.ts).
+// darknet's rounding, is src/boxes/letterbox.ts). prepareInput resizes
+// straight from the bytes (resize_rgb.ts), bit-identical to darknetResize on
+// toCHWFloat's planes.
 import type { Box } from '../boxes/formats.js';
 import { letterboxFor, unletterboxBox, type Letterbox } from '../boxes/letterbox.js';
-import { toCHWFloat } from '../data/chw.js';
+import { resizeRgbInto } from './resize_rgb.js';
 import type { RgbImage } from '../data/image.js';
 
 export type ResizeMode = 'letterbox' | 'stretch';
@@ -64,22 +66,40 @@ export function darknetResize(src: Float32Array, w: number, h: number, newW: num
 
 /** The network input [3, H, W] for one image, and how to map boxes back. */
 export function prepareInput(img: RgbImage, netW: number, netH: number, mode: ResizeMode): { data: Float32Array; geometry: InputGeometry } {
-  const planar = toCHWFloat(img);
   const base = { mode, inputWidth: netW, inputHeight: netH, originalWidth: img.width, originalHeight: img.height };
   if (mode === 'stretch') {
-    const data = darknetResize(planar, img.width, img.height, netW, netH);
+    const data = new Float32Array(3 * netW * netH);
+    resizeRgbInto(img, netW, netH, { out: data, width: netW, height: netH, left: 0, top: 0 });
     return { data, geometry: { ...base, scaleX: netW / img.width, scaleY: netH / img.height, padX: 0, padY: 0 } };
   }
   const lb = letterboxFor({ width: netW, height: netH }, img, { rounding: 'darknet' });
-  const { width: newW, height: newH } = lb.resized;
-  const resized = darknetResize(planar, img.width, img.height, newW, newH);
   const data = new Float32Array(3 * netW * netH).fill(0.5);
-  for (let k = 0; k < 3; k++) {
-    for (let r = 0; r < newH; r++) {
-      data.set(resized.subarray(k * newW * newH + r * newW, k * newW * newH + (r + 1) * newW), k * netW * netH + (r + lb.top) * netW + lb.left);
-    }
-  }
+  resizeRgbInto(img, lb.resized.width, lb.resized.height, { out: data, width: netW, height: netH, left: lb.left, top: lb.top });
   return { data, geometry: { ...base, scaleX: lb.scaleX, scaleY: lb.scaleY, padX: lb.padX, padY: lb.padY } };
+}
+
+/**
+ * A batch of network inputs written straight into one buffer [B, H, W, 3]
+ * (channels-last: the libtorch Detector's forward runs on that layout, so
+ * it is neither copied per image nor transposed), the same values as
+ * prepareInput's, and each image's geometry.
+ */
+export function prepareBatchHwc(images: RgbImage[], netW: number, netH: number, mode: ResizeMode): { data: Float32Array; geometries: InputGeometry[] } {
+  const size = 3 * netW * netH;
+  const data = new Float32Array(images.length * size);
+  const geometries = images.map((img, i) => {
+    const base = { mode, inputWidth: netW, inputHeight: netH, originalWidth: img.width, originalHeight: img.height };
+    const target = { out: data, width: netW, height: netH, offset: i * size, hwc: true };
+    if (mode === 'stretch') {
+      resizeRgbInto(img, netW, netH, { ...target, left: 0, top: 0 });
+      return { ...base, scaleX: netW / img.width, scaleY: netH / img.height, padX: 0, padY: 0 };
+    }
+    const lb = letterboxFor({ width: netW, height: netH }, img, { rounding: 'darknet' });
+    data.fill(0.5, i * size, (i + 1) * size);
+    resizeRgbInto(img, lb.resized.width, lb.resized.height, { ...target, left: lb.left, top: lb.top });
+    return { ...base, scaleX: lb.scaleX, scaleY: lb.scaleY, padX: lb.padX, padY: lb.padY };
+  });
+  return { data, geometries };
 }
 
 /** An input-pixel box [x1, y1, x2, y2] in original image pixels, clipped to the image. */

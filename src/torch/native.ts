@@ -11,6 +11,8 @@ import { existsSync } from 'node:fs';
 export type Handle = { readonly __brand: 'TensorHandle' };
 /** An opaque handle to a native random generator. */
 export type GeneratorHandle = { readonly __brand: 'GeneratorHandle' };
+/** An opaque handle owning one script object (a TorchScript custom class instance). */
+export type ObjectHandle = { readonly __brand: 'ObjectHandle' };
 /** An opaque handle to a c10d process group (Gloo). */
 export type GroupHandle = { readonly __brand: 'GroupHandle' };
 /** A c10d::Reducer (native/src/distributed_reducer.cpp). */
@@ -18,6 +20,8 @@ export type ReducerHandle = { readonly __brand: 'ReducerHandle' };
 
 export interface NativeAddon {
   dispose(h: Handle): void;
+  disposeObject(h: ObjectHandle): void;
+  isObjectHandle(h: unknown): boolean;
   isLive(h: Handle): boolean;
   memory(): { tensors: number; bytes: number };
   cpuCacheInfo(): { cachedBytes: number; limitBytes: number };
@@ -93,12 +97,37 @@ function addonPath(): string {
   return candidates.find((p) => existsSync(p)) ?? candidates[0];
 }
 
+/**
+ * Loads the addon with libgomp's idle threads sleeping at once
+ * (OMP_WAIT_POLICY=PASSIVE) unless the environment sets a policy or spin
+ * count. libgomp's default spins 300000 rounds (milliseconds) after every
+ * parallel region: on a machine with more runnable threads than cores, a
+ * spinning worker holds the core its sibling needs, and every static-split
+ * op then waits at its barrier for a descheduled thread (measured on 2
+ * shared cores: the depthwise detector's median 250-570 ms spinning, 30 ms
+ * passive). The price on an idle machine: waking the sleeping worker adds
+ * 7-9 us to each parallel op (~1.5 ms on that model's 20 ms forward; set
+ * OMP_WAIT_POLICY=ACTIVE on a dedicated machine; small GOMP_SPINCOUNTs
+ * were slower still). libgomp reads the variable once, when it loads with
+ * libtorch; it is removed again, so child processes see the environment
+ * as it was.
+ */
+export function withPassiveOpenMp<T>(loadAddon: () => T): T {
+  const set = process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined;
+  if (set) process.env.OMP_WAIT_POLICY = 'PASSIVE';
+  try {
+    return loadAddon();
+  } finally {
+    if (set) delete process.env.OMP_WAIT_POLICY;
+  }
+}
+
 function load(): NativeAddon {
   const path = addonPath();
   if (!existsSync(path)) {
     throw new Error(`yolov3-ts: native addon not found at ${path}; in a clone run \`npm run build\` (it installs libtorch and builds the addon), where installed as a dependency \`npm rebuild yolov3-ts\``);
   }
-  const addon = createRequire(import.meta.url)(path) as NativeAddon;
+  const addon = withPassiveOpenMp(() => createRequire(import.meta.url)(path) as NativeAddon);
   // libtorch starts with one thread on some machines; use every core unless told otherwise.
   const requested = Number(process.env.YOLO_NUM_THREADS ?? process.env.OMP_NUM_THREADS ?? availableParallelism());
   addon.setNumThreads(Number.isInteger(requested) && requested > 0 ? requested : availableParallelism());

@@ -1,6 +1,7 @@
 // The Tensor class: a JavaScript owner of one native libtorch tensor, with
 // PyTorch's method names. The operators themselves are in tensor_methods.ts.
-import { native, type Handle } from './native.js';
+import { native, type Handle, type ObjectHandle } from './native.js';
+import { ScriptObject } from './script_object.js';
 import { callOp } from './ops.js';
 import { trackTensor } from './scope.js';
 import { dtypeCode, dtypeFromCode, typedArrayFor, type DType, type TypedArray } from './dtype.js';
@@ -13,6 +14,7 @@ export type NestedArray = number | boolean | NestedArray[];
 
 function toNativeArg(a: unknown): unknown {
   if (a instanceof Tensor) return a.handle;
+  if (a instanceof ScriptObject) return a.handle;
   if (Array.isArray(a)) return a.map(toNativeArg);
   return a;
 }
@@ -40,6 +42,16 @@ export function opMany(name: string, ...args: unknown[]): Tensor[] {
 /** Calls a libtorch operator returning something else (a number, or nothing). */
 export function opValue(name: string, ...args: unknown[]): unknown {
   return wrapResult(callOp(name, args.map(toNativeArg)));
+}
+
+/** Calls a libtorch operator that returns a script object (ScriptObject; the caller disposes it). */
+export function opObject(name: string, ...args: unknown[]): ScriptObject {
+  const r = callOp(name, args.map(toNativeArg));
+  if (!native.isObjectHandle(r)) {
+    wrapResult(r); // a tensor returned by mistake is still owned, and freed with its scope
+    throw new Error(`${name} returned no script object`);
+  }
+  return new ScriptObject(r as ObjectHandle);
 }
 
 /** Calls an in-place libtorch operator on `self` and returns `self`. */

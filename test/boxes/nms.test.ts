@@ -73,6 +73,27 @@ test('greedyNms on a hand case: threshold is strict, classes separate', () => {
   assert.deepEqual(greedyNms(boxes, [0, 1, 2, 3], 0.49, [0, 1, 0, 1]), [0, 1, 2]);
 });
 
+test('greedyNms with a limit keeps the first `limit` of what it keeps without one (each class stops early)', () => {
+  // hand case: class 0 keeps 0, 2, 4 (disjoint boxes), class 1 keeps 1, 3; the order interleaves them
+  const boxes = [0, 0, 1, 1, 0, 0, 1, 1, 5, 5, 6, 6, 5, 5, 6, 6, 9, 9, 10, 10];
+  const classes = [0, 1, 0, 1, 0];
+  assert.deepEqual(greedyNms(boxes, [0, 1, 2, 3, 4], 0.5, classes), [0, 1, 2, 3, 4]);
+  assert.deepEqual(greedyNms(boxes, [0, 1, 2, 3, 4], 0.5, classes, 3), [0, 1, 2]);
+  assert.deepEqual(greedyNms(boxes, [4, 3, 2, 1, 0], 0.5, classes, 2), [4, 3]);
+  assert.deepEqual(greedyNms(boxes, [0, 1, 2, 3, 4], 0.5, undefined, 2), [0, 2]); // agnostic: 1 and 3 repeat 0 and 2
+  const r = rng(5);
+  for (let k = 0; k < 50; k++) {
+    const n = 200 + Math.floor(r() * 300);
+    const flat = Array.from({ length: n }, () => { const x = r() * 100, y = r() * 100; return [x, y, x + 5 + r() * 30, y + 5 + r() * 30]; }).flat();
+    const cls = Array.from({ length: n }, () => Math.floor(r() * 3));
+    const order = Array.from({ length: n }, (_, i) => i).sort(() => r() - 0.5);
+    const limit = 1 + Math.floor(r() * 40);
+    for (const c of [cls, undefined]) {
+      assert.deepEqual(greedyNms(Float32Array.from(flat), order, 0.45, c, limit), greedyNms(Float32Array.from(flat), order, 0.45, c).slice(0, limit));
+    }
+  }
+});
+
 test('nms input errors', () => {
   const start = torch.memory().tensors;
   torch.tidy(() => {

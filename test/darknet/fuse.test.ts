@@ -40,3 +40,21 @@ test('fused inference equals the unfolded forward, follows in-place parameter ch
   model.dispose();
   assert.equal(torch.memory().tensors, start);
 });
+
+test('a fused shortcut that adds into the conv before it leaves that conv output intact when it is asked for', () => {
+  const start = torch.memory().tensors;
+  const model = new Darknet(parseCfg(CUSTOM_CFG)).eval();
+  randomizeWeights(model, 3);
+  const x = torch.rand([1, 3, 96, 96]);
+  // layer 7 is [shortcut] from=-3 after the conv of layer 6, which nothing else reads
+  const plain = torch.noGrad(() => model.fuseForInference(false).forwardLayers(x, [6, 7]));
+  const fused = torch.noGrad(() => model.fuseForInference().forwardLayers(x, [6, 7]));
+  const alone = torch.noGrad(() => model.forwardLayers(x, [7]));
+  assert.ok(maxDiff(plain[0], fused[0]) < 1e-4, `layer 6 differs by ${maxDiff(plain[0], fused[0])}`);
+  assert.ok(maxDiff(plain[1], fused[1]) < 1e-4, `layer 7 differs by ${maxDiff(plain[1], fused[1])}`);
+  assert.ok(maxDiff(plain[1], alone[0]) < 1e-4, 'the in-place sum equals the plain one');
+  assert.ok(maxDiff(fused[0], fused[1]) > 1e-3, 'the shortcut changes its input');
+  torch.dispose([plain, fused, alone, x]);
+  model.dispose();
+  assert.equal(torch.memory().tensors, start);
+});
