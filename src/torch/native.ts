@@ -14,12 +14,16 @@ export type GeneratorHandle = { readonly __brand: 'GeneratorHandle' };
 /** An opaque handle to a c10d process group (Gloo). */
 export type GroupHandle = { readonly __brand: 'GroupHandle' };
 
+/** The CPU block cache's counters (native/src/cpu_allocator.cpp CpuCacheStats). */
+export interface CpuCacheStats { hits: number; misses: number; mappedBytes: number; peakMappedBytes: number }
+
 export interface NativeAddon {
   dispose(h: Handle): void;
   isLive(h: Handle): boolean;
   memory(): { tensors: number; bytes: number };
   cpuCacheInfo(): { cachedBytes: number; limitBytes: number };
   emptyCpuCache(): void;
+  cpuCacheStats(reset: boolean): CpuCacheStats;
   findOp(name: string, overload: string): number;
   opSchema(id: number): string;
   listOverloads(name: string): string[];
