@@ -23,6 +23,8 @@ export interface NativeAddon {
   memory(): { tensors: number; bytes: number };
   cpuCacheInfo(): { cachedBytes: number; limitBytes: number };
   emptyCpuCache(): void;
+  /** One fused Adam/AdamW update in place; false (nothing changed) unless all four are dense float32 CPU tensors. hyper: [lr, beta1, beta2, eps, weightDecay, decoupled 0|1, step]. */
+  adamUpdate(param: Handle, grad: Handle, expAvg: Handle, expAvgSq: Handle, hyper: number[]): boolean;
   cpuCacheStats(reset: boolean): CpuCacheStats;
   findOp(name: string, overload: string): number;
   opSchema(id: number): string;
