@@ -10,12 +10,12 @@
 // Peak memory: an exact-size cache grows to the sum, over sizes, of the most
 // blocks of each size ever in use at once, far above the most bytes in use at
 // once (yolov3's training step: ~600 MB idle at its peak). So a request takes
-// an idle block up to twice its size when none fits exactly, and a miss first
-// frees idle blocks worth its size: the blocks are mmap'ed (not malloc'ed),
-// so freeing one gives its pages back at once, where glibc keeps freed chunks
-// under its mmap threshold (which it raises up to 32 MB) in its heap. The
-// blocks ask for transparent huge pages: one fault per 2 MiB instead of per
-// 4 KiB when a block is first touched.
+// the smallest idle block of its size or more and gives the pages of the part
+// it does not use back to the system (MADV_DONTNEED: resident memory is then
+// what tensors use), and a miss (no idle block large enough) first frees idle
+// blocks worth its size. The blocks are mmap'ed, not malloc'ed: freeing one
+// gives its pages back at once, where glibc keeps freed chunks under its mmap
+// threshold (which it raises up to 32 MB) in its heap.
 #include "common.h"
 
 #include <c10/core/Allocator.h>
@@ -30,7 +30,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
-#include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -79,29 +79,18 @@ struct BlockCache {
   }
   void evictFor(size_t room, Evicted& out) { evictTo(limit, room, out); }
 
-  // Before mapping n fresh bytes: frees idle blocks worth n, so resident memory grows only when the idle
-  // blocks cannot make the room. The smallest one of n or more (over 2n: take() found none), else the largest ones.
-  void makeRoom(size_t n, Evicted& out) {
-    auto it = idle.lower_bound(n);
-    if (it == idle.end()) {
-      evictTo(idleBytes > n ? idleBytes - n : 0, 0, out);
-      return;
-    }
-    idleBytes -= it->first;
-    mappedBytes -= it->first;
-    sizes.erase(it->second);
-    out.emplace_back(it->second, it->first);
-    idle.erase(it);
-  }
+  // Before mapping n fresh bytes (every idle block is smaller: take() found none): frees idle blocks worth n,
+  // the largest first, so resident memory grows only when the idle blocks cannot make the room.
+  void makeRoom(size_t n, Evicted& out) { evictTo(idleBytes > n ? idleBytes - n : 0, 0, out); }
 
-  // An idle block for n bytes: the same size, else the smallest up to 2n; nullptr when none.
-  void* take(size_t n) {
+  // The smallest idle block of n bytes or more, and its size; nullptr when none.
+  std::pair<void*, size_t> take(size_t n) {
     auto it = idle.lower_bound(n);
-    if (it == idle.end() || it->first > 2 * n) return nullptr;
-    void* p = it->second;
+    if (it == idle.end()) return {nullptr, 0};
+    std::pair<void*, size_t> block{it->second, it->first};
     idleBytes -= it->first;
     idle.erase(it);
-    return p;
+    return block;
   }
 };
 
@@ -109,22 +98,9 @@ void unmapAll(const Evicted& blocks) {
   for (const auto& [p, n] : blocks) munmap(p, n);
 }
 
-// YOLO_CPU_HUGEPAGES=0: no huge-page advice (the blocks then fault per 4 KiB page).
-bool hugePages() {
-  static const bool on = [] {
-    const char* env = std::getenv("YOLO_CPU_HUGEPAGES");
-    return env == nullptr || std::string(env) != "0";
-  }();
-  return on;
-}
-
 void* mapBlock(size_t n) {
   void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return nullptr;
-#ifdef MADV_HUGEPAGE
-  if (hugePages() && n >= (size_t(2) << 20)) madvise(p, n, MADV_HUGEPAGE);  // advice only: a failure changes nothing
-#endif
-  return p;
+  return p == MAP_FAILED ? nullptr : p;
 }
 
 // Never destroyed: tensors may be freed during static destruction at exit.
@@ -169,10 +145,11 @@ class CachingCpuAllocator final : public c10::Allocator {
     }
     size_t n = (nbytes + kGranule - 1) / kGranule * kGranule;
     void* p = nullptr;
+    size_t blockSize = 0;
     Evicted evicted;
     {
       std::lock_guard<std::mutex> lock(c.mutex);
-      p = c.take(n);
+      std::tie(p, blockSize) = c.take(n);
       if (p != nullptr) {
         c.hits++;
       } else {
@@ -181,6 +158,8 @@ class CachingCpuAllocator final : public c10::Allocator {
       }
     }
     unmapAll(evicted);
+    // the tail this tensor leaves unused (n and the block are whole MiB, so whole pages): reads as zeros if touched again
+    if (p != nullptr && blockSize > n) madvise(static_cast<char*>(p) + n, blockSize - n, MADV_DONTNEED);
     if (p == nullptr) {
       p = mapBlock(n);
       if (p == nullptr) {
