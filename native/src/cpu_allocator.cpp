@@ -1,5 +1,5 @@
 // A caching CPU allocator for libtorch. Blocks of 1 MiB or more are kept when
-// freed (up to a byte limit) and handed out again for the same rounded size.
+// freed (up to a byte limit) and handed out again (see "Peak memory" below).
 // Why: glibc returns every block over 32 MB to the OS on free, and the next
 // allocation page-faults each 4 KiB again on first touch. On the VMs we
 // measured that is ~5 ms per MB, which a training step pays on every large
