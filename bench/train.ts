@@ -4,8 +4,9 @@
 // images and labels, with the same thread count, in the same run. Each side
 // runs in its own child process (so peak RSS is per side and per model); our
 // side runs twice, with the CPU block cache (the default) and without it
-// (YOLO_CPU_CACHE_MB=0), PyTorch with its default allocator. The parent
-// alternates single steps between the three after one warm-up step each,
+// (YOLO_CPU_CACHE_MB=0), PyTorch with its default allocator, and PyTorch
+// again with OMP_WAIT_POLICY=PASSIVE (the wait policy our side loads with).
+// The parent alternates single steps between the four after one warm-up step each,
 // so load from other jobs on the machine hits all sides alike, and reports
 // the fastest and the median step of each. Run alone: `node dist/bench/train.js`.
 // Environment: BENCH_TRAIN_MODELS (e.g. "yolov3-tiny"), BENCH_TRAIN_STEPS_TINY
@@ -114,6 +115,12 @@ export interface TrainRow {
   pytorchSeconds: StepSeconds;
   /** Our side again with the CPU block cache off (YOLO_CPU_CACHE_MB=0), in the same alternation. */
   noCache: { seconds: StepSeconds; imagesPerSecond: number; ratio: number; minRatio: number; pairedRatio: number; peakRssMb: number };
+  /**
+   * PyTorch again with OMP_WAIT_POLICY=PASSIVE, the wait policy our side
+   * loads with (src/torch/native.ts): the comparison of the code alone,
+   * without libgomp's spinning waits, which cost most on a loaded machine.
+   */
+  pytorchPassive: { seconds: StepSeconds; ratio: number; minRatio: number; peakRssMb: number };
   /** Median seconds per part of the step, for finding where time goes. */
   oursParts: StepResult['parts'];
   pytorchParts: StepResult['parts'];
@@ -156,23 +163,26 @@ async function alternate(sides: StepProcess[], steps: number): Promise<{ warm: S
 async function benchModel(c: ModelCase, batch: number, size: number, dir: string): Promise<TrainRow> {
   const setup: StepSetup = { ...writeStepInputs(dir, join(CFG_DIR, `${c.model}.cfg`), batch, size), threads: torch.getNumThreads() };
   const oursArgs = [join(REPO_ROOT, 'dist', 'bench', 'train_step.js'), JSON.stringify(setup)];
+  const pytorchArgs = [join(REPO_ROOT, 'bench', 'reference', 'train_step.py'), JSON.stringify(setup)];
   const sides = [
     new StepProcess('ours', process.execPath, oursArgs),
     new StepProcess('ours without the block cache', process.execPath, oursArgs, { YOLO_CPU_CACHE_MB: '0' }),
-    new StepProcess('PyTorch', PYTHON, [join(REPO_ROOT, 'bench', 'reference', 'train_step.py'), JSON.stringify(setup)]),
+    new StepProcess('PyTorch', PYTHON, pytorchArgs),
+    new StepProcess('PyTorch with passive waits', PYTHON, pytorchArgs, { OMP_WAIT_POLICY: 'PASSIVE' }),
   ];
   try {
     const loadStart = loadAverage();
-    const { warm, results: [o, n, p] } = await alternate(sides, c.steps);
+    const { warm, results: [o, n, p, q] } = await alternate(sides, c.steps);
     const loadEnd = loadAverage();
-    const rss: number[] = []; // ours, ours without the cache, PyTorch
+    const rss: number[] = []; // ours, ours without the cache, PyTorch, PyTorch passive
     for (const side of sides) rss.push((await side.request<{ maxRssMb: number }>('quit')).maxRssMb);
-    const [os, ns, ps] = [seconds(o), seconds(n), seconds(p)];
+    const [os, ns, ps, qs] = [seconds(o), seconds(n), seconds(p), seconds(q)];
     const paired = (xs: StepResult[]) => median(xs.map((r, i) => p[i].seconds / r.seconds));
     return {
       model: c.model, oursImagesPerSecond: batch / os.median, pytorchImagesPerSecond: batch / ps.median, ratio: ps.median / os.median,
       minRatio: ps.min / os.min, pairedRatio: paired(o), oursPeakRssMb: rss[0], pytorchPeakRssMb: rss[2], oursSeconds: os, pytorchSeconds: ps,
       noCache: { seconds: ns, imagesPerSecond: batch / ns.median, ratio: ps.median / ns.median, minRatio: ps.min / ns.min, pairedRatio: paired(n), peakRssMb: rss[1] },
+      pytorchPassive: { seconds: qs, ratio: qs.median / os.median, minRatio: qs.min / os.min, peakRssMb: rss[3] },
       oursParts: medianParts(o), pytorchParts: medianParts(p),
       cpuSecondsPerStep: { ours: median(o.map((r) => r.cpuSeconds)), pytorch: median(p.map((r) => r.cpuSeconds)) },
       firstLoss: { ours: warm[0].loss.total, pytorch: warm[2].loss.total }, steps: c.steps, load: { start: loadStart, end: loadEnd },
@@ -193,10 +203,10 @@ export async function benchTrain(): Promise<object> {
     for (const c of cases()) rows.push(await benchModel(c, batch, size, dir));
     const f = (x: StepSeconds) => `${x.min.toFixed(3)} / ${x.median.toFixed(3)}`;
     printTable(`training step at ${size}, batch ${batch}, ${torch.getNumThreads()} threads (forward + loss + backward + Adam), seconds min / median over ${rows.map((r) => r.steps).join(', ')} alternating steps; ratio = PyTorch / ours`,
-      ['model', 'ours s', 'ours no-cache s', 'PyTorch s', 'ratio min / median', 'no-cache ratio min / median', 'peak RSS MB ours / no-cache / PyTorch', 'load'],
-      rows.map((r) => [r.model, f(r.oursSeconds), f(r.noCache.seconds), f(r.pytorchSeconds), `${r.minRatio.toFixed(2)} / ${r.ratio.toFixed(2)}`,
-        `${r.noCache.minRatio.toFixed(2)} / ${r.noCache.ratio.toFixed(2)}`, `${r.oursPeakRssMb.toFixed(0)} / ${r.noCache.peakRssMb.toFixed(0)} / ${r.pytorchPeakRssMb.toFixed(0)}`,
-        `${r.load.start.toFixed(1)} - ${r.load.end.toFixed(1)}`]));
+      ['model', 'ours s', 'ours no-cache s', 'PyTorch s', 'PyTorch passive s', 'ratio min / median', 'no-cache ratio', 'ratio vs passive', 'peak RSS MB ours / no-cache / PyTorch', 'load'],
+      rows.map((r) => [r.model, f(r.oursSeconds), f(r.noCache.seconds), f(r.pytorchSeconds), f(r.pytorchPassive.seconds), `${r.minRatio.toFixed(2)} / ${r.ratio.toFixed(2)}`,
+        `${r.noCache.minRatio.toFixed(2)} / ${r.noCache.ratio.toFixed(2)}`, `${r.pytorchPassive.minRatio.toFixed(2)} / ${r.pytorchPassive.ratio.toFixed(2)}`,
+        `${r.oursPeakRssMb.toFixed(0)} / ${r.noCache.peakRssMb.toFixed(0)} / ${r.pytorchPeakRssMb.toFixed(0)}`, `${r.load.start.toFixed(1)} - ${r.load.end.toFixed(1)}`]));
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });
