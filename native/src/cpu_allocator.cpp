@@ -3,7 +3,9 @@
 // Why: glibc returns every block over 32 MB to the OS on free, and the next
 // allocation page-faults each 4 KiB again on first touch. On the VMs we
 // measured that is ~5 ms per MB, which a training step pays on every large
-// activation and gradient, step after step: seconds per yolov3 step.
+// activation and gradient, step after step: seconds per yolov3 step (on
+// 2026-12-01 the same VM faulted at ~0.3 ms per MB, and yolov3's step took
+// about as long without the cache: what it saves varies with the host).
 // PyTorch's CPU allocator does no caching; its CUDA one does, for the same reason.
 // YOLO_CPU_CACHE_MB sets the limit (0 turns caching off); default a quarter of RAM.
 //
