@@ -2,15 +2,18 @@
 // = forward + loss + backward + Adam, ours (bench/train_step.ts) against the
 // PyTorch reference (bench/reference/train_step.py) on the same weights,
 // images and labels, with the same thread count, in the same run. Each side
-// runs in its own child process (so peak RSS is per side and per model); the
-// parent alternates single steps between them after one warm-up step each,
-// so load from other jobs on the machine hits both sides alike, and reports
-// medians. Run alone: `node dist/bench/train.js`.
+// runs in its own child process (so peak RSS is per side and per model); our
+// side runs twice, with the CPU block cache (the default) and without it
+// (YOLO_CPU_CACHE_MB=0), PyTorch with its default allocator, and PyTorch
+// again with OMP_WAIT_POLICY=PASSIVE (the wait policy our side loads with).
+// The parent alternates single steps between the four after one warm-up step each,
+// so load from other jobs on the machine hits all sides alike, and reports
+// the fastest and the median step of each. Run alone: `node dist/bench/train.js`.
 // Environment: BENCH_TRAIN_MODELS (e.g. "yolov3-tiny"), BENCH_TRAIN_STEPS_TINY
-// (default 5), BENCH_TRAIN_STEPS (yolov3, default 3), BENCH_TRAIN_SIZE (416),
+// (default 5), BENCH_TRAIN_STEPS (yolov3, default 5), BENCH_TRAIN_SIZE (416),
 // BENCH_TRAIN_BATCH (4).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +39,7 @@ const envInt = (name: string, fallback: number) => (process.env[name] ? Number.p
 interface ModelCase { model: string; steps: number }
 
 function cases(): ModelCase[] {
-  const all = [{ model: 'yolov3-tiny', steps: envInt('BENCH_TRAIN_STEPS_TINY', 5) }, { model: 'yolov3', steps: envInt('BENCH_TRAIN_STEPS', 3) }];
+  const all = [{ model: 'yolov3-tiny', steps: envInt('BENCH_TRAIN_STEPS_TINY', 5) }, { model: 'yolov3', steps: envInt('BENCH_TRAIN_STEPS', 5) }];
   const only = process.env.BENCH_TRAIN_MODELS?.split(',');
   return only ? all.filter((c) => only.includes(c.model)) : all;
 }
@@ -70,8 +73,8 @@ class StepProcess {
   readonly #lines: AsyncIterator<string>;
   #stderr = '';
 
-  constructor(readonly side: string, command: string, args: string[]) {
-    this.#child = spawn(command, args, { stdio: 'pipe' });
+  constructor(readonly side: string, command: string, args: string[], env: Record<string, string> = {}) {
+    this.#child = spawn(command, args, { stdio: 'pipe', env: { ...process.env, ...env } });
     this.#child.stderr.on('data', (d: Buffer) => (this.#stderr = (this.#stderr + d.toString()).slice(-4000)));
     this.#lines = createInterface({ input: this.#child.stdout })[Symbol.asyncIterator]();
   }
@@ -89,21 +92,38 @@ class StepProcess {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const minOf = (xs: number[]) => Math.min(...xs);
 
 function medianParts(results: StepResult[]): StepResult['parts'] {
   const keys = ['forward', 'loss', 'backward', 'optimizer'] as const;
   return Object.fromEntries(keys.map((k) => [k, median(results.map((r) => r.parts[k]))])) as StepResult['parts'];
 }
 
+/** Seconds per step, the fastest and the median of the measured steps. */
+export interface StepSeconds { min: number; median: number }
+
 export interface TrainRow {
   model: string;
   oursImagesPerSecond: number;
   pytorchImagesPerSecond: number;
+  /** PyTorch's median step / ours: > 1 when ours is faster. */
   ratio: number;
+  /** PyTorch's fastest step / our fastest: the least disturbed by other jobs. */
+  minRatio: number;
   /** Median over i of PyTorch step i / our step i (adjacent in time, so under the same load from other jobs). */
   pairedRatio: number;
   oursPeakRssMb: number;
   pytorchPeakRssMb: number;
+  oursSeconds: StepSeconds;
+  pytorchSeconds: StepSeconds;
+  /** Our side again with the CPU block cache off (YOLO_CPU_CACHE_MB=0), in the same alternation. */
+  noCache: { seconds: StepSeconds; imagesPerSecond: number; ratio: number; minRatio: number; pairedRatio: number; peakRssMb: number };
+  /**
+   * PyTorch again with OMP_WAIT_POLICY=PASSIVE, the wait policy our side
+   * loads with (src/torch/native.ts): the comparison of the code alone,
+   * without libgomp's spinning waits, which cost most on a loaded machine.
+   */
+  pytorchPassive: { seconds: StepSeconds; ratio: number; minRatio: number; peakRssMb: number };
   /** Median seconds per part of the step, for finding where time goes. */
   oursParts: StepResult['parts'];
   pytorchParts: StepResult['parts'];
@@ -112,37 +132,66 @@ export interface TrainRow {
   /** Total loss of the warm-up step on each side: equal when both compute the same thing. */
   firstLoss: { ours: number; pytorch: number };
   steps: number;
+  /** /proc/loadavg's 1-minute load at the start and end of this model's steps (a shared machine: say how shared). */
+  load: { start: number; end: number };
+}
+
+const loadAverage = () => {
+  try {
+    return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+  } catch {
+    return Number.NaN;
+  }
+};
+
+const seconds = (rs: StepResult[]): StepSeconds => ({ min: minOf(rs.map((r) => r.seconds)), median: median(rs.map((r) => r.seconds)) });
+
+/**
+ * Steps the sides in turn, `steps` rounds after one warm-up step each; the
+ * order rotates every round, so no side always follows the same other one.
+ */
+async function alternate(sides: StepProcess[], steps: number): Promise<{ warm: StepResult[]; results: StepResult[][] }> {
+  const warm: StepResult[] = [];
+  for (const side of sides) warm.push(await side.request<StepResult>('step'));
+  const results: StepResult[][] = sides.map(() => []);
+  for (let i = 0; i < steps; i++) {
+    for (let k = 0; k < sides.length; k++) {
+      const s = (i + k) % sides.length;
+      results[s].push(await sides[s].request<StepResult>('step'));
+    }
+  }
+  return { warm, results };
 }
 
 async function benchModel(c: ModelCase, batch: number, size: number, dir: string): Promise<TrainRow> {
   const setup: StepSetup = { ...writeStepInputs(dir, join(CFG_DIR, `${c.model}.cfg`), batch, size), threads: torch.getNumThreads(), device: DEVICE };
-  const ours = new StepProcess('ours', process.execPath, [join(REPO_ROOT, 'dist', 'bench', 'train_step.js'), JSON.stringify(setup)]);
-  const pytorch = new StepProcess('PyTorch', PYTHON, [join(REPO_ROOT, 'bench', 'reference', 'train_step.py'), JSON.stringify(setup)]);
+  const oursArgs = [join(REPO_ROOT, 'dist', 'bench', 'train_step.js'), JSON.stringify(setup)];
+  const pytorchArgs = [join(REPO_ROOT, 'bench', 'reference', 'train_step.py'), JSON.stringify(setup)];
+  const sides = [
+    new StepProcess('ours', process.execPath, oursArgs),
+    new StepProcess('ours without the block cache', process.execPath, oursArgs, { YOLO_CPU_CACHE_MB: '0' }),
+    new StepProcess('PyTorch', PYTHON, pytorchArgs),
+    new StepProcess('PyTorch with passive waits', PYTHON, pytorchArgs, { OMP_WAIT_POLICY: 'PASSIVE' }),
+  ];
   try {
-    const warmOurs = await ours.request<StepResult>('step');
-    const warmPytorch = await pytorch.request<StepResult>('step');
-    const o: StepResult[] = [];
-    const p: StepResult[] = [];
-    for (let i = 0; i < c.steps; i++) {
-      // who goes first alternates, so neither side always follows the other's step
-      if (i % 2 === 1) p.push(await pytorch.request<StepResult>('step'));
-      o.push(await ours.request<StepResult>('step'));
-      if (i % 2 === 0) p.push(await pytorch.request<StepResult>('step'));
-    }
-    const oursRss = (await ours.request<{ maxRssMb: number }>('quit')).maxRssMb;
-    const pytorchRss = (await pytorch.request<{ maxRssMb: number }>('quit')).maxRssMb;
-    const oursRate = batch / median(o.map((r) => r.seconds));
-    const pytorchRate = batch / median(p.map((r) => r.seconds));
+    const loadStart = loadAverage();
+    const { warm, results: [o, n, p, q] } = await alternate(sides, c.steps);
+    const loadEnd = loadAverage();
+    const rss: number[] = []; // ours, ours without the cache, PyTorch, PyTorch passive
+    for (const side of sides) rss.push((await side.request<{ maxRssMb: number }>('quit')).maxRssMb);
+    const [os, ns, ps, qs] = [seconds(o), seconds(n), seconds(p), seconds(q)];
+    const paired = (xs: StepResult[]) => median(xs.map((r, i) => p[i].seconds / r.seconds));
     return {
-      model: c.model, oursImagesPerSecond: oursRate, pytorchImagesPerSecond: pytorchRate, ratio: oursRate / pytorchRate,
-      pairedRatio: median(o.map((r, i) => p[i].seconds / r.seconds)),
-      oursPeakRssMb: oursRss, pytorchPeakRssMb: pytorchRss, oursParts: medianParts(o), pytorchParts: medianParts(p),
+      model: c.model, oursImagesPerSecond: batch / os.median, pytorchImagesPerSecond: batch / ps.median, ratio: ps.median / os.median,
+      minRatio: ps.min / os.min, pairedRatio: paired(o), oursPeakRssMb: rss[0], pytorchPeakRssMb: rss[2], oursSeconds: os, pytorchSeconds: ps,
+      noCache: { seconds: ns, imagesPerSecond: batch / ns.median, ratio: ps.median / ns.median, minRatio: ps.min / ns.min, pairedRatio: paired(n), peakRssMb: rss[1] },
+      pytorchPassive: { seconds: qs, ratio: qs.median / os.median, minRatio: qs.min / os.min, peakRssMb: rss[3] },
+      oursParts: medianParts(o), pytorchParts: medianParts(p),
       cpuSecondsPerStep: { ours: median(o.map((r) => r.cpuSeconds)), pytorch: median(p.map((r) => r.cpuSeconds)) },
-      firstLoss: { ours: warmOurs.loss.total, pytorch: warmPytorch.loss.total }, steps: c.steps,
+      firstLoss: { ours: warm[0].loss.total, pytorch: warm[2].loss.total }, steps: c.steps, load: { start: loadStart, end: loadEnd },
     };
   } finally {
-    ours.kill();
-    pytorch.kill();
+    for (const side of sides) side.kill();
   }
 }
 
@@ -155,9 +204,12 @@ export async function benchTrain(): Promise<object> {
   try {
     const rows: TrainRow[] = [];
     for (const c of cases()) rows.push(await benchModel(c, batch, size, dir));
-    printTable(`training step at ${size}, batch ${batch}, ${DEVICE === 'cpu' ? `${torch.getNumThreads()} threads` : DEVICE}: ours vs PyTorch (forward + loss + backward + Adam)`,
-      ['model', 'ours img/s', 'PyTorch img/s', 'ours/PyTorch', 'ours peak RSS MB', 'PyTorch peak RSS MB'],
-      rows.map((r) => [r.model, r.oursImagesPerSecond, r.pytorchImagesPerSecond, r.ratio, r.oursPeakRssMb, r.pytorchPeakRssMb]));
+    const f = (x: StepSeconds) => `${x.min.toFixed(3)} / ${x.median.toFixed(3)}`;
+    printTable(`training step at ${size}, batch ${batch}, ${DEVICE === 'cpu' ? `${torch.getNumThreads()} threads` : DEVICE} (forward + loss + backward + Adam), seconds min / median over ${rows.map((r) => r.steps).join(', ')} alternating steps; ratio = PyTorch / ours`,
+      ['model', 'ours s', 'ours no-cache s', 'PyTorch s', 'PyTorch passive s', 'ratio min / median', 'no-cache ratio', 'ratio vs passive', 'peak RSS MB ours / no-cache / PyTorch', 'load'],
+      rows.map((r) => [r.model, f(r.oursSeconds), f(r.noCache.seconds), f(r.pytorchSeconds), f(r.pytorchPassive.seconds), `${r.minRatio.toFixed(2)} / ${r.ratio.toFixed(2)}`,
+        `${r.noCache.minRatio.toFixed(2)} / ${r.noCache.ratio.toFixed(2)}`, `${r.pytorchPassive.minRatio.toFixed(2)} / ${r.pytorchPassive.ratio.toFixed(2)}`,
+        `${r.oursPeakRssMb.toFixed(0)} / ${r.noCache.peakRssMb.toFixed(0)} / ${r.pytorchPeakRssMb.toFixed(0)}`, `${r.load.start.toFixed(1)} - ${r.load.end.toFixed(1)}`]));
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,24 +1,39 @@
 // A caching CPU allocator for libtorch. Blocks of 1 MiB or more are kept when
-// freed (up to a byte limit) and handed out again for the same rounded size.
+// freed (up to a byte limit) and handed out again (see "Peak memory" below).
 // Why: glibc returns every block over 32 MB to the OS on free, and the next
 // allocation page-faults each 4 KiB again on first touch. On the VMs we
 // measured that is ~5 ms per MB, which a training step pays on every large
-// activation and gradient, step after step: seconds per yolov3 step.
+// activation and gradient, step after step: seconds per yolov3 step (on
+// 2026-12-01 the same VM faulted at ~0.3 ms per MB, and yolov3's step took
+// about as long without the cache: what it saves varies with the host).
 // PyTorch's CPU allocator does no caching; its CUDA one does, for the same reason.
 // YOLO_CPU_CACHE_MB sets the limit (0 turns caching off); default a quarter of RAM.
+//
+// Peak memory: an exact-size cache grows to the sum, over sizes, of the most
+// blocks of each size ever in use at once, far above the most bytes in use at
+// once (yolov3's training step: ~600 MB idle at its peak). So a request takes
+// the smallest idle block of its size or more and gives the pages of the part
+// it does not use back to the system (MADV_DONTNEED: resident memory is then
+// what tensors use), and a miss (no idle block large enough) first frees idle
+// blocks worth its size. The blocks are mmap'ed, not malloc'ed: freeing one
+// gives its pages back at once, where glibc keeps freed chunks under its mmap
+// threshold (which it raises up to 32 MB) in its heap.
 #include "common.h"
 
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
 #include <c10/core/impl/alloc_cpu.h>
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -42,24 +57,54 @@ size_t defaultLimit() {
   return size_t(mb) << 20;
 }
 
+using Evicted = std::vector<std::pair<void*, size_t>>;
+
 struct BlockCache {
   std::mutex mutex;
-  std::multimap<size_t, void*> idle;         // rounded size -> cached free block
+  std::multimap<size_t, void*> idle;         // block size -> cached free block
   std::unordered_map<void*, size_t> sizes;   // every large block we handed out or cache
   size_t idleBytes = 0;
   size_t limit = defaultLimit();
+  // statistics (cpuCacheStats): mapped = in use + idle
+  double hits = 0, misses = 0;
+  size_t mappedBytes = 0, peakMappedBytes = 0;
 
-  // Frees idle blocks until `room` more bytes fit under the limit; returns what to free outside the lock.
-  void evictFor(size_t room, std::vector<void*>& out) {
-    while (!idle.empty() && idleBytes + room > limit) {
-      auto it = std::prev(idle.end());  // the largest first: fewest evictions
+  // Frees idle blocks (the largest first: fewest evictions) until idleBytes + room <= cap; returns what to unmap outside the lock.
+  void evictTo(size_t cap, size_t room, Evicted& out) {
+    while (!idle.empty() && idleBytes + room > cap) {
+      auto it = std::prev(idle.end());
       idleBytes -= it->first;
+      mappedBytes -= it->first;
       sizes.erase(it->second);
-      out.push_back(it->second);
+      out.emplace_back(it->second, it->first);
       idle.erase(it);
     }
   }
+  void evictFor(size_t room, Evicted& out) { evictTo(limit, room, out); }
+
+  // Before mapping n fresh bytes (every idle block is smaller: take() found none): frees idle blocks worth n,
+  // the largest first, so resident memory grows only when the idle blocks cannot make the room.
+  void makeRoom(size_t n, Evicted& out) { evictTo(idleBytes > n ? idleBytes - n : 0, 0, out); }
+
+  // The smallest idle block of n bytes or more, and its size; nullptr when none.
+  std::pair<void*, size_t> take(size_t n) {
+    auto it = idle.lower_bound(n);
+    if (it == idle.end()) return {nullptr, 0};
+    std::pair<void*, size_t> block{it->second, it->first};
+    idleBytes -= it->first;
+    idle.erase(it);
+    return block;
+  }
 };
+
+void unmapAll(const Evicted& blocks) {
+  for (const auto& [p, n] : blocks) munmap(p, n);
+}
+
+void* mapBlock(size_t n) {
+  void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
 
 // Never destroyed: tensors may be freed during static destruction at exit.
 BlockCache& blockCache() {
@@ -69,25 +114,27 @@ BlockCache& blockCache() {
 
 void releaseBlock(void* p) {
   BlockCache& c = blockCache();
-  std::vector<void*> evicted;
-  bool keep = false;
+  Evicted evicted;
+  bool ours = false;
   {
     std::lock_guard<std::mutex> lock(c.mutex);
     auto it = c.sizes.find(p);
     if (it != c.sizes.end()) {
+      ours = true;
       size_t n = it->second;
       if (n <= c.limit) {
         c.evictFor(n, evicted);
         c.idle.emplace(n, p);
         c.idleBytes += n;
-        keep = true;
       } else {
         c.sizes.erase(it);
+        c.mappedBytes -= n;
+        evicted.emplace_back(p, n);
       }
     }
   }
-  for (void* q : evicted) c10::free_cpu(q);
-  if (!keep) c10::free_cpu(p);
+  unmapAll(evicted);
+  if (!ours) c10::free_cpu(p);  // a small block, or any block while the cache was off
 }
 
 class CachingCpuAllocator final : public c10::Allocator {
@@ -111,24 +158,32 @@ class CachingCpuAllocator final : public c10::Allocator {
     }
     size_t n = (nbytes + kGranule - 1) / kGranule * kGranule;
     void* p = nullptr;
+    size_t blockSize = 0;
+    Evicted evicted;
     {
       std::lock_guard<std::mutex> lock(c.mutex);
-      auto it = c.idle.find(n);
-      if (it != c.idle.end()) {
-        p = it->second;
-        c.idleBytes -= n;
-        c.idle.erase(it);
+      std::tie(p, blockSize) = c.take(n);
+      if (p != nullptr) {
+        c.hits++;
+      } else {
+        c.misses++;
+        c.makeRoom(n, evicted);
       }
     }
+    unmapAll(evicted);
+    // the tail this tensor leaves unused (n and the block are whole MiB, so whole pages): reads as zeros if touched again
+    if (p != nullptr && blockSize > n) madvise(static_cast<char*>(p) + n, blockSize - n, MADV_DONTNEED);
     if (p == nullptr) {
-      try {
-        p = c10::alloc_cpu(n);
-      } catch (const c10::Error&) {
+      p = mapBlock(n);
+      if (p == nullptr) {
         freeIdleBlocks();  // out of memory: give the cache back and try once more
-        p = c10::alloc_cpu(n);
+        p = mapBlock(n);
       }
+      TORCH_CHECK(p != nullptr, "CPU allocator: out of memory allocating ", n, " bytes");
       std::lock_guard<std::mutex> lock(c.mutex);
       c.sizes[p] = n;
+      c.mappedBytes += n;
+      c.peakMappedBytes = std::max(c.peakMappedBytes, c.mappedBytes);
     }
     return {p, p, &releaseBlock, c10::Device(c10::DeviceType::CPU)};
   }
@@ -138,15 +193,12 @@ class CachingCpuAllocator final : public c10::Allocator {
 
   static void freeIdleBlocks() {
     BlockCache& c = blockCache();
-    std::vector<void*> evicted;
+    Evicted evicted;
     {
       std::lock_guard<std::mutex> lock(c.mutex);
-      size_t limit = c.limit;
-      c.limit = 0;
-      c.evictFor(0, evicted);
-      c.limit = limit;
+      c.evictTo(0, 0, evicted);
     }
-    for (void* q : evicted) c10::free_cpu(q);
+    unmapAll(evicted);
   }
 };
 
@@ -165,6 +217,23 @@ Napi::Value CpuCacheInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// { hits, misses, mappedBytes, peakMappedBytes }: large requests served from idle blocks or mapped afresh,
+// the bytes of large blocks mapped now (in use + idle) and at most so far (since the last reset).
+Napi::Value CpuCacheStats(const Napi::CallbackInfo& info) {
+  BlockCache& c = blockCache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("hits", Napi::Number::New(info.Env(), c.hits));
+  o.Set("misses", Napi::Number::New(info.Env(), c.misses));
+  o.Set("mappedBytes", Napi::Number::New(info.Env(), double(c.mappedBytes)));
+  o.Set("peakMappedBytes", Napi::Number::New(info.Env(), double(c.peakMappedBytes)));
+  if (info.Length() > 0 && info[0].ToBoolean()) {  // reset
+    c.hits = c.misses = 0;
+    c.peakMappedBytes = c.mappedBytes;
+  }
+  return o;
+}
+
 Napi::Value EmptyCpuCache(const Napi::CallbackInfo& info) {
   CachingCpuAllocator::freeIdleBlocks();
   return info.Env().Undefined();
@@ -177,6 +246,7 @@ void registerCpuAllocator(Napi::Env env, Napi::Object exports) {
   std::call_once(installed, [] { c10::SetCPUAllocator(allocatorInstance(), /*priority=*/1); });
   YOLO_EXPORT(exports, "cpuCacheInfo", CpuCacheInfo);
   YOLO_EXPORT(exports, "emptyCpuCache", EmptyCpuCache);
+  YOLO_EXPORT(exports, "cpuCacheStats", CpuCacheStats);
 }
 
 }  // namespace yolo_native

@@ -2,7 +2,7 @@
 // major*10+minor >= 2 (and both < 1000), else int32; then float32 values per
 // convolutional layer in cfg order: with batch norm beta, gamma, running mean,
 // running variance, then kernels; without, bias then kernels.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import * as torch from '../torch/index.js';
 import { WeightsError } from './errors.js';
 import { weightValueCount } from './summary.js';
@@ -50,33 +50,77 @@ function fileTensors(model: Darknet, cutoff: number): torch.Tensor[] {
   return out;
 }
 
+/** Checks the file length for the model (up to the cutoff); returns the cutoff. */
+function checkLength(model: Darknet, headerSize: number, byteLength: number, o: WeightsOptions, source: string): number {
+  const cutoff = cutoffOf(model, o);
+  const want = headerSize + 4 * weightValueCount(model.cfg, cutoff);
+  const partial = o.cutoff !== undefined;
+  if (byteLength < want || (!partial && byteLength !== want)) {
+    const what = byteLength < want ? 'too short' : 'too long';
+    throw new WeightsError(`${source}: file ${what} for ${model.cfg.file}${partial ? ` up to layer ${cutoff}` : ''}: expected ${want} bytes, found ${byteLength}`);
+  }
+  return cutoff;
+}
+
+/** Copies the values into the model's tensors in file order; `next(n)` gives the next n values. */
+function copyValues(model: Darknet, cutoff: number, next: (n: number) => Float32Array): void {
+  torch.noGrad(() => {
+    for (const t of fileTensors(model, cutoff)) torch.tidy(() => t.copy_(torch.tensor(next(t.numel()), { shape: t.shape })));
+  });
+}
+
 /** Loads darknet weights from bytes into the model; returns the header (also kept on model.header). */
 export function loadWeightsBytes(model: Darknet, bytes: Uint8Array, o: WeightsOptions = {}): WeightsHeader {
   const source = o.source ?? '.weights';
-  const cutoff = cutoffOf(model, o);
   const { header, size } = readHeader(bytes, source);
-  const want = size + 4 * weightValueCount(model.cfg, cutoff);
-  const partial = o.cutoff !== undefined;
-  if (bytes.byteLength < want || (!partial && bytes.byteLength !== want)) {
-    const what = bytes.byteLength < want ? 'too short' : 'too long';
-    throw new WeightsError(`${source}: file ${what} for ${model.cfg.file}${partial ? ` up to layer ${cutoff}` : ''}: expected ${want} bytes, found ${bytes.byteLength}`);
-  }
-  // copy to an aligned buffer: a Float32Array view needs a 4-byte aligned offset
-  const values = new Float32Array(new Uint8Array(bytes.subarray(size, want)).buffer);
+  const cutoff = checkLength(model, size, bytes.byteLength, o, source);
+  // a Float32Array view needs a 4-byte aligned offset: copy only when the bytes are not
+  const aligned = (bytes.byteOffset + size) % 4 === 0;
+  const body = aligned ? bytes.subarray(size) : new Uint8Array(bytes.subarray(size));
+  const values = new Float32Array(body.buffer, body.byteOffset, Math.floor(body.byteLength / 4));
   let at = 0;
-  torch.noGrad(() => {
-    for (const t of fileTensors(model, cutoff)) {
-      const n = t.numel();
-      torch.tidy(() => t.copy_(torch.tensor(values.subarray(at, at + n), { shape: t.shape })));
-      at += n;
-    }
-  });
+  copyValues(model, cutoff, (n) => values.subarray(at, (at += n)));
   model.header = header;
   return header;
 }
 
+/**
+ * Loads a .weights file tensor by tensor through one reused buffer: reading
+ * the whole file (yolov3: 248 MB) would leave it, and any aligned copy, on
+ * the JavaScript heap until a garbage collection that a training run may
+ * not trigger for a long time — resident memory on top of the model's.
+ */
 export function loadWeights(model: Darknet, path: string, o: WeightsOptions = {}): WeightsHeader {
-  return loadWeightsBytes(model, readFileSync(path), { source: path, ...o });
+  const source = o.source ?? path;
+  const fd = openSync(path, 'r');
+  try {
+    const byteLength = fstatSync(fd).size;
+    const head = new Uint8Array(Math.min(20, byteLength));
+    readFully(fd, head, 0, source);
+    const { header, size } = readHeader(head, source);
+    const cutoff = checkLength(model, size, byteLength, o, source);
+    let chunk = new Float32Array(0);
+    let position = size;
+    copyValues(model, cutoff, (n) => {
+      if (chunk.length < n) chunk = new Float32Array(n);
+      const view = chunk.subarray(0, n);
+      readFully(fd, new Uint8Array(view.buffer, 0, 4 * n), position, source);
+      position += 4 * n;
+      return view;
+    });
+    model.header = header;
+    return header;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readFully(fd: number, into: Uint8Array, position: number, source: string): void {
+  for (let done = 0; done < into.byteLength;) {
+    const n = readSync(fd, into, done, into.byteLength - done, position + done);
+    if (n === 0) throw new WeightsError(`${source}: unexpected end of file at byte ${position + done}`);
+    done += n;
+  }
 }
 
 /** The model's weights as darknet .weights bytes, with model.header (or the given one). */

@@ -1,5 +1,5 @@
 // Process-wide engine settings and memory accounting.
-import { native } from './native.js';
+import { native, type CpuCacheStats } from './native.js';
 
 /** Live native tensors and the bytes of their distinct storages. */
 export function memory(): { tensors: number; bytes: number } {
@@ -15,6 +15,15 @@ export function memory(): { tensors: number; bytes: number } {
 export const cpuCache = {
   info(): { cachedBytes: number; limitBytes: number } {
     return native.cpuCacheInfo();
+  },
+  /**
+   * Large requests served from idle blocks (`hits`) or mapped afresh
+   * (`misses`, page faults on first touch), and the bytes of large blocks
+   * mapped (in use + idle) now and at most; `reset` starts the counters and
+   * the peak afresh after reading them.
+   */
+  stats(reset = false): CpuCacheStats {
+    return native.cpuCacheStats(reset);
   },
   /** Returns the cached blocks to the system (e.g. before a memory-hungry step elsewhere). */
   empty(): void {

@@ -64,6 +64,18 @@ test('version 0.1 header (int32 seen) round-trips byte for byte', () => {
   });
 });
 
+test('bytes at an offset that is not 4-byte aligned load the same values as aligned ones', () => {
+  withModel(TINY, (a) => withModel(TINY, (b) => {
+    const bytes = fileBytes(TINY_VALUES);
+    const shifted = new Uint8Array(bytes.length + 1);
+    shifted.set(bytes, 1);
+    loadWeightsBytes(a, bytes);
+    loadWeightsBytes(b, shifted.subarray(1));
+    assert.ok(weightsBytes(b).equals(bytes));
+    assert.deepEqual(b.blocks[1]!.conv.weight.toArray(), a.blocks[1]!.conv.weight.toArray());
+  }));
+});
+
 test('size and header errors say what was expected and found', () => {
   withModel(TINY, (m) => {
     const want = 20 + 4 * TINY_VALUES;

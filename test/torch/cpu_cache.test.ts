@@ -1,5 +1,6 @@
 // The addon's CPU block cache: large freed blocks are reused for the same
-// size, never leak values into a new tensor's defined contents, stay under
+// size (or a smaller one), a miss frees idle blocks before
+// mapping more, never leak values into a new tensor's defined contents, stay under
 // the limit, and YOLO_CPU_CACHE_MB=0 turns the cache off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +26,33 @@ test('a freed 4 MiB block is cached, handed out again for the same size, and emp
   assert.equal(torch.cpuCache.info().cachedBytes, 4 * MiB);
   torch.cpuCache.empty();
   assert.equal(torch.cpuCache.info().cachedBytes, 0);
+  assert.equal(torch.memory().tensors, start);
+});
+
+test('a request takes the smallest idle block large enough; a miss frees idle blocks worth its size before mapping more', () => {
+  const start = torch.memory().tensors;
+  torch.cpuCache.empty();
+  const mapped0 = torch.cpuCache.stats(true).mappedBytes;
+  torch.full([MiB], 7).dispose(); // a 4 MiB block of sevens, now idle
+  const one = torch.zeros([MiB / 4]); // 1 MiB: served by the idle 4 MiB block (its unused 3 MiB go back to the system)
+  assert.equal(torch.cpuCache.info().cachedBytes, 0);
+  assert.deepEqual(torch.tidy(() => [one.min().item(), one.max().item()]), [0, 0]);
+  let s = torch.cpuCache.stats();
+  assert.equal(s.hits, 1);
+  assert.equal(s.mappedBytes - mapped0, 4 * MiB, 'no new mapping');
+  const full = torch.full([MiB], 5); // 4 MiB, no idle block: a miss
+  one.dispose(); // the 4 MiB block idle again
+  full.dispose(); // a second 4 MiB block idle
+  const big = torch.ones([2 * MiB]); // 8 MiB: a miss, which unmaps the idle 8 MiB first
+  s = torch.cpuCache.stats();
+  assert.equal(s.misses, 3, 'the first 4 MiB block, the second, and the 8 MiB one');
+  assert.equal(torch.cpuCache.info().cachedBytes, 0);
+  assert.equal(s.mappedBytes - mapped0, 8 * MiB);
+  assert.equal(s.peakMappedBytes - mapped0, 8 * MiB, 'never more than 8 MiB at once');
+  assert.deepEqual(torch.tidy(() => [big.min().item(), big.max().item()]), [1, 1]);
+  big.dispose();
+  torch.cpuCache.empty();
+  assert.equal(torch.cpuCache.stats().mappedBytes, mapped0);
   assert.equal(torch.memory().tensors, start);
 });
 

@@ -3,6 +3,7 @@
 import { Tensor, op, type Device } from '../tensor.js';
 import { empty, zerosLike } from '../creation.js';
 import { keep } from '../scope.js';
+import { native } from '../native.js';
 import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
 export interface AdamOptions {
@@ -41,6 +42,7 @@ abstract class AdamBase extends Optimizer<Required<AdamOptions>> {
     }
     const step = (state.step as number) + 1;
     state.step = step;
+    if (!g.amsgrad && !g.maximize && this.#fusedUpdate(param, grad, g, state, step)) return;
     let gr = g.maximize ? grad.neg() : grad;
     if (g.weightDecay !== 0) {
       if (this.decoupled) param.mul_(1 - g.lr * g.weightDecay);
@@ -61,6 +63,17 @@ abstract class AdamBase extends Optimizer<Required<AdamOptions>> {
     }
     const denom = op('aten::sqrt.out', second, this.#scratchLike(1, param)).div_(biasCorrection2Sqrt).add_(g.eps);
     param.addcdiv_(expAvg, denom, -stepSize);
+  }
+
+  /**
+   * The whole update in one pass over memory (native adamUpdate: the same
+   * float operations per element), for dense float32 CPU tensors; false when
+   * the tensors are not, and the operators below run instead.
+   */
+  #fusedUpdate(param: Tensor, grad: Tensor, g: Group, state: ParamState, step: number): boolean {
+    const [beta1, beta2] = g.betas;
+    const hyper = [g.lr, beta1, beta2, g.eps, g.weightDecay, this.decoupled ? 1 : 0, step];
+    return native.adamUpdate(param.handle, grad.handle, (state.exp_avg as Tensor).handle, (state.exp_avg_sq as Tensor).handle, hyper);
   }
 
   /** A view shaped like `like` on scratch buffer `slot` (grown when too small). */
