@@ -108,6 +108,6 @@ test('the page module check follows imports and rejects a module that imports No
   assert.throws(() => browserModules(root, ['page/entry.js']), /lib\/g\.js imports 'node:fs', which a browser cannot load/);
   // the real page: the shared detection code, and nothing that needs Node or libtorch
   const real = browserModules(join(REPO_ROOT, 'dist', 'src'), [PAGE_ENTRY]);
-  for (const m of ['detect/onnx_runner.js', 'detect/onnx_outputs.js', 'detect/preprocess.js', 'detect/results.js', 'boxes/letterbox.js', 'boxes/nms_core.js', 'data/chw.js', 'data/draw.js']) assert.ok(real.has(m), m);
+  for (const m of ['detect/onnx_runner.js', 'detect/onnx_outputs.js', 'detect/preprocess.js', 'detect/results.js', 'boxes/letterbox.js', 'boxes/nms_core.js', 'detect/resize_rgb.js', 'data/draw.js']) assert.ok(real.has(m), m);
   assert.ok(![...real].some((m) => m.startsWith('torch/') || m === 'data/image.js'), [...real].join(' '));
 });
