@@ -1,5 +1,5 @@
 // The addon's CPU block cache: large freed blocks are reused for the same
-// size (or a smaller one), a miss frees idle blocks before
+// size (or a smaller one, unless the block is far larger), a miss frees idle blocks before
 // mapping more, never leak values into a new tensor's defined contents, stay under
 // the limit, and YOLO_CPU_CACHE_MB=0 turns the cache off.
 import { test } from 'node:test';
@@ -51,6 +51,26 @@ test('a request takes the smallest idle block large enough; a miss frees idle bl
   assert.equal(s.peakMappedBytes - mapped0, 8 * MiB, 'never more than 8 MiB at once');
   assert.deepEqual(torch.tidy(() => [big.min().item(), big.max().item()]), [1, 1]);
   big.dispose();
+  torch.cpuCache.empty();
+  assert.equal(torch.cpuCache.stats().mappedBytes, mapped0);
+  assert.equal(torch.memory().tensors, start);
+});
+
+test('an idle block over twice a request and over 4 MiB larger is left for its own size: the request maps its own, evicting nothing', () => {
+  const start = torch.memory().tensors;
+  torch.cpuCache.empty();
+  const mapped0 = torch.cpuCache.stats(true).mappedBytes;
+  torch.full([8 * MiB], 7).dispose(); // a 32 MiB block, now idle
+  const small = torch.zeros([MiB / 2]); // 2 MiB: taking the 32 MiB block would drop 30 MiB of its pages
+  let s = torch.cpuCache.stats();
+  assert.deepEqual([s.hits, s.misses], [0, 2], 'the 32 MiB block and the 2 MiB one mapped');
+  assert.equal(torch.cpuCache.info().cachedBytes, 32 * MiB, 'the 32 MiB block still idle');
+  assert.equal(s.mappedBytes - mapped0, 34 * MiB);
+  const large = torch.ones([8 * MiB]); // 32 MiB again: the idle block
+  s = torch.cpuCache.stats();
+  assert.deepEqual([s.hits, s.misses], [1, 2]);
+  assert.deepEqual(torch.tidy(() => [small.min().item(), small.max().item(), large.min().item(), large.max().item()]), [0, 0, 1, 1]);
+  torch.dispose([small, large]);
   torch.cpuCache.empty();
   assert.equal(torch.cpuCache.stats().mappedBytes, mapped0);
   assert.equal(torch.memory().tensors, start);
