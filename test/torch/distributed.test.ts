@@ -4,24 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { assertTwoRankCollectives, lastJson } from './distributed_expect.js';
 import { runRanks } from '../support/ranks.js';
 
 const worker = fileURLToPath(new URL('./distributed_worker.js', import.meta.url));
-const lastJson = (text: string) => JSON.parse(text.trim().split('\n').at(-1)!);
 
 test('broadcast, allreduce (sum), allgather, allgatherObject and barrier between two ranks', async () => {
   const ranks = await runRanks(worker, ['collectives'], 2);
-  for (const r of ranks) {
-    assert.equal(r.code, 0, r.stderr);
-    const out = lastJson(r.stdout);
-    assert.deepEqual(out.sum, [3, 30, 1]); // (1 + 2), (10 + 20), (0.5 + 0.5)
-    assert.deepEqual(out.ints, [1, 14]);
-    assert.deepEqual(out.bigMinMax, [3, 3]);
-    assert.deepEqual(out.root1, [[2, 3]]); // rank 1's [r * 2, r * 3]
-    assert.deepEqual(out.gathered, [[0, 0], [1, 1]]);
-    assert.deepEqual(out.objects, [{ rank: 0, text: 'é' }, { rank: 1, text: 'éé' }]);
-    assert.equal(out.leaked, 0);
-  }
+  assertTwoRankCollectives(ranks);
 });
 
 test('allreduceSumAutograd: forward sums a copy over the ranks, backward sums the gradient over the ranks', async () => {

@@ -10,12 +10,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { assertTwoRankCollectives, lastJson } from './distributed_expect.js';
 import * as torch from '../../src/torch/index.js';
 import { freePort, runRanks } from '../support/ranks.js';
 
 const { ProcessGroup, availableBackends } = torch.distributed;
 const worker = fileURLToPath(new URL('./distributed_worker.js', import.meta.url));
-const lastJson = (text: string) => JSON.parse(text.trim().split('\n').at(-1)!);
 const hasNccl = availableBackends().includes('nccl');
 const gpus = torch.cuda.deviceCount();
 // scripts/gpu-check.sh sets YOLO_REQUIRE_CUDA=1: there a skip would hide a build without NCCL
@@ -62,15 +62,5 @@ test('a one-rank NCCL group on cuda:0: allreduce, broadcast, allgather and barri
 
 test('two ranks over NCCL, one GPU each: the collectives of distributed.test.ts', { skip: noNccl || (gpus < 2 && `${gpus} CUDA device; two needed`) }, async () => {
   const ranks = await runRanks(worker, ['collectives', '30000', '60000', 'nccl'], 2);
-  for (const r of ranks) {
-    assert.equal(r.code, 0, r.stderr);
-    const out = lastJson(r.stdout);
-    assert.deepEqual(out.sum, [3, 30, 1]); // (1 + 2), (10 + 20), (0.5 + 0.5)
-    assert.deepEqual(out.ints, [1, 14]);
-    assert.deepEqual(out.bigMinMax, [3, 3]);
-    assert.deepEqual(out.root1, [[2, 3]]);
-    assert.deepEqual(out.gathered, [[0, 0], [1, 1]]);
-    assert.deepEqual(out.objects, [{ rank: 0, text: 'é' }, { rank: 1, text: 'éé' }]);
-    assert.equal(out.leaked, 0);
-  }
+  assertTwoRankCollectives(ranks);
 });
