@@ -8,7 +8,7 @@
 // toCHWFloat's planes.
 import type { Box } from '../boxes/formats.js';
 import { letterboxFor, unletterboxBox, type Letterbox } from '../boxes/letterbox.js';
-import { resizeRgbInto } from './resize_rgb.js';
+import { resizeRgbInto, type ResizeTarget } from './resize_rgb.js';
 import type { RgbImage } from '../data/image.js';
 
 export type ResizeMode = 'letterbox' | 'stretch';
@@ -64,18 +64,27 @@ export function darknetResize(src: Float32Array, w: number, h: number, newW: num
   return out;
 }
 
-/** The network input [3, H, W] for one image, and how to map boxes back. */
-export function prepareInput(img: RgbImage, netW: number, netH: number, mode: ResizeMode): { data: Float32Array; geometry: InputGeometry } {
+/**
+ * Writes one image's network input into `to` (offset, layout as it says):
+ * stretched, or letterboxed onto grey 0.5; returns how to map boxes back.
+ */
+function placeInput(img: RgbImage, netW: number, netH: number, mode: ResizeMode, to: Omit<ResizeTarget, 'left' | 'top'>): InputGeometry {
   const base = { mode, inputWidth: netW, inputHeight: netH, originalWidth: img.width, originalHeight: img.height };
   if (mode === 'stretch') {
-    const data = new Float32Array(3 * netW * netH);
-    resizeRgbInto(img, netW, netH, { out: data, width: netW, height: netH, left: 0, top: 0 });
-    return { data, geometry: { ...base, scaleX: netW / img.width, scaleY: netH / img.height, padX: 0, padY: 0 } };
+    resizeRgbInto(img, netW, netH, { ...to, left: 0, top: 0 });
+    return { ...base, scaleX: netW / img.width, scaleY: netH / img.height, padX: 0, padY: 0 };
   }
   const lb = letterboxFor({ width: netW, height: netH }, img, { rounding: 'darknet' });
-  const data = new Float32Array(3 * netW * netH).fill(0.5);
-  resizeRgbInto(img, lb.resized.width, lb.resized.height, { out: data, width: netW, height: netH, left: lb.left, top: lb.top });
-  return { data, geometry: { ...base, scaleX: lb.scaleX, scaleY: lb.scaleY, padX: lb.padX, padY: lb.padY } };
+  const start = to.offset ?? 0;
+  to.out.fill(0.5, start, start + 3 * netW * netH);
+  resizeRgbInto(img, lb.resized.width, lb.resized.height, { ...to, left: lb.left, top: lb.top });
+  return { ...base, scaleX: lb.scaleX, scaleY: lb.scaleY, padX: lb.padX, padY: lb.padY };
+}
+
+/** The network input [3, H, W] for one image, and how to map boxes back. */
+export function prepareInput(img: RgbImage, netW: number, netH: number, mode: ResizeMode): { data: Float32Array; geometry: InputGeometry } {
+  const data = new Float32Array(3 * netW * netH);
+  return { data, geometry: placeInput(img, netW, netH, mode, { out: data, width: netW, height: netH }) };
 }
 
 /**
@@ -87,18 +96,7 @@ export function prepareInput(img: RgbImage, netW: number, netH: number, mode: Re
 export function prepareBatchHwc(images: RgbImage[], netW: number, netH: number, mode: ResizeMode): { data: Float32Array; geometries: InputGeometry[] } {
   const size = 3 * netW * netH;
   const data = new Float32Array(images.length * size);
-  const geometries = images.map((img, i) => {
-    const base = { mode, inputWidth: netW, inputHeight: netH, originalWidth: img.width, originalHeight: img.height };
-    const target = { out: data, width: netW, height: netH, offset: i * size, hwc: true };
-    if (mode === 'stretch') {
-      resizeRgbInto(img, netW, netH, { ...target, left: 0, top: 0 });
-      return { ...base, scaleX: netW / img.width, scaleY: netH / img.height, padX: 0, padY: 0 };
-    }
-    const lb = letterboxFor({ width: netW, height: netH }, img, { rounding: 'darknet' });
-    data.fill(0.5, i * size, (i + 1) * size);
-    resizeRgbInto(img, lb.resized.width, lb.resized.height, { ...target, left: lb.left, top: lb.top });
-    return { ...base, scaleX: lb.scaleX, scaleY: lb.scaleY, padX: lb.padX, padY: lb.padY };
-  });
+  const geometries = images.map((img, i) => placeInput(img, netW, netH, mode, { out: data, width: netW, height: netH, offset: i * size, hwc: true }));
   return { data, geometries };
 }
 
