@@ -10,6 +10,7 @@
 # unless YOLO_NO_NCCL=1.
 # Gloo's headers: Debian's libgloo-dev (/usr/include), or YOLO_GLOO_INCLUDE
 # (an official libtorch ships none).
+# oneDNN's headers: Debian's libdnnl-dev (YOLO_NO_DNNL=1 builds without them).
 {
   "variables": {
     "libtorch%": "<!(node -p \"process.env.LIBTORCH || ''\")",
@@ -17,7 +18,8 @@
     "nccl%": "<!(node -p \"process.env.YOLO_NO_NCCL === '1' ? 0 : 1\")",
     "cxx_std%": "<!(node libtorch_config.cjs cxx-std)",
     "cxx11_abi%": "<!(node libtorch_config.cjs cxx11-abi)",
-    "gloo_include%": "<!(node -p \"process.env.YOLO_GLOO_INCLUDE || ''\")"
+    "gloo_include%": "<!(node -p \"process.env.YOLO_GLOO_INCLUDE || ''\")",
+    "dnnl%": "<!(node -p \"process.env.YOLO_NO_DNNL !== '1' && require('fs').existsSync('/usr/include/oneapi/dnnl/dnnl.hpp') ? 1 : 0\")"
   },
   "targets": [
     {
@@ -62,7 +64,11 @@
           ]
         }],
         ["cxx11_abi!=''", { "defines": ["_GLIBCXX_USE_CXX11_ABI=<(cxx11_abi)"] }],
-        ["gloo_include!=''", { "include_dirs": ["<(gloo_include)"] }]
+        ["gloo_include!=''", { "include_dirs": ["<(gloo_include)"] }],
+        # oneDNN convolutions with fused activations (src/dnnl_conv.cpp): only with Debian's
+        # libtorch, which links the same libdnnl.so.2 (an official libtorch bundles its own
+        # oneDNN, hidden); the headers are Debian's libdnnl-dev.
+        ["libtorch=='' and dnnl==1", { "sources": ["src/dnnl_conv.cpp"], "libraries": ["-ldnnl"] }]
       ]
     }
   ]

@@ -16,7 +16,9 @@ const profile = process.argv[2] ?? 'main';
 
 // fonts-dejavu-core: label text on drawn detections and plots (sharp renders SVG text with system fonts).
 // libgloo-dev: Gloo's headers, which c10d's ProcessGroupGloo.hpp includes (the addon's distributed training).
-const APT_MAIN = ['libtorch-dev', 'libgloo-dev', 'libopenblas0-pthread', 'fonts-dejavu-core'];
+// libdnnl-dev: oneDNN's headers, for the addon's inference convolutions with fused activations
+// (native/src/dnnl_conv.cpp; libtorch-dev already brings the library itself).
+const APT_MAIN = ['libtorch-dev', 'libgloo-dev', 'libdnnl-dev', 'libopenblas0-pthread', 'fonts-dejavu-core'];
 // References used by tests and benchmarks: PyTorch, torchvision, OpenCV, C darknet,
 // the ONNX checker and shape inference (python3-onnx) for exported models,
 // a real browser (chromium, driven by playwright-core) for the `yolov3 serve` page,

@@ -6,10 +6,11 @@
 // Once fused for inference (Darknet.fuseForInference, which Detector does),
 // eval mode without autograd folds that batch norm into the conv's weights
 // (in float64, nn/fold.ts), kept channels-last until a parameter changes
-// and prepacked for oneDNN (nn/packed_conv.ts);
+// and packed for oneDNN with a leaky or relu activation fused
+// (nn/packed_conv.ts);
 // training, autograd and unfused models run the unfolded layers.
 import * as torch from '../torch/index.js';
-import { Module, Conv2d, BatchNorm2d, DerivedTensors, PackedConv, foldAffineIntoConv, toChannelsLast } from '../nn/index.js';
+import { Module, Conv2d, BatchNorm2d, DerivedTensors, PackedConv, foldAffineIntoConv, toChannelsLast, type PackedActivation } from '../nn/index.js';
 import type { Activation, ConvSpec } from './specs.js';
 
 type Tensor = torch.Tensor;
@@ -33,6 +34,13 @@ export function activate(x: Tensor, a: Activation, inPlace = !torch.isGradEnable
     case 'logistic': return torch.F.sigmoid(x);
     case 'tanh': return torch.F.tanh(x);
   }
+}
+
+/** The activations a packed inference conv applies itself; the others run after it (activate). */
+function packedActivation(a: Activation): PackedActivation | null {
+  if (a === 'leaky') return { kind: 'leaky', slope: 0.1 };
+  if (a === 'relu' || a === 'linear') return { kind: a };
+  return null;
 }
 
 export class ConvBlock extends Module {
@@ -74,10 +82,10 @@ export class ConvBlock extends Module {
     const bn = this.bn;
     const sources = [this.conv.weight, ...(this.conv.bias ? [this.conv.bias] : []), ...(bn ? [bn.weight, bn.bias, bn.runningMean, bn.runningVar] : [])];
     const { weight, bias } = this.#inference.get(sources);
-    return torch.tidy(() => {
-      const y = this.#packed.forward(x, weight, bias, { stride: this.conv.stride, padding: this.conv.padding, groups: this.conv.groups });
-      return activate(y, this.spec.activation, true);
-    });
+    const geometry = { stride: this.conv.stride, padding: this.conv.padding, groups: this.conv.groups };
+    const packed = packedActivation(this.spec.activation);
+    if (packed) return this.#packed.forward(x, weight, bias, geometry, packed);
+    return torch.tidy(() => activate(this.#packed.forward(x, weight, bias, geometry), this.spec.activation, true));
   }
 
   /**

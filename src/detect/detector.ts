@@ -83,7 +83,8 @@ export class Detector {
   detectImages(images: RgbImage[], options: DetectOptions = {}, keepRaw = false): { results: DetectionResult[]; raw?: RawOutputs } {
     const [w, h] = this.inputSize;
     const { data, geometries } = prepareBatchHwc(images, w, h, options.resize ?? 'letterbox');
-    return torch.tidy(() => {
+    // each call repeats the last one's allocations: keeping the block cache's pages saves re-faulting them
+    return torch.cpuCache.keepingPages(() => torch.tidy(() => {
       // [B, 3, H, W] with channels-last strides, as the fused forward runs
       let input = torch.tensor(data, { shape: [images.length, h, w, 3] }).permute([0, 3, 1, 2]);
       if (this.device !== 'cpu') input = input.to(this.device);
@@ -103,7 +104,7 @@ export class Detector {
       }
       const results = perImage.map((dets, i) => toDetectionResult(dets.toArray(), geometries[i], this.names));
       return keepRaw ? { results, raw: { input, heads } } : { results };
-    });
+    }));
   }
 
   dispose(): void {

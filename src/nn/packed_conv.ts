@@ -1,17 +1,17 @@
-// Inference convolution with its weight prepacked once in oneDNN's own
-// layout (mkldnn_prepacked::conv2d_prepack, chosen for the input's shape),
-// instead of reordered from the tensor's layout at every call as
-// aten::mkldnn_convolution does: on yolov3 at batch 1 the weights (250 MB)
-// are read and rewritten each forward (1-thread forward CPU 316-321 ->
-// 283-285 ms packed, this libtorch 1.13 build). Only dense convolutions
-// with a kernel above 1x1 are packed: for 1x1 and depthwise ones the op
-// packs for a contiguous input, and oneDNN reorders that again for
-// channels-last at every call (DNNL_VERBOSE=1 shows it), so packing would
-// only hold a second copy of their weights. The packed copy sits beside
-// the folded weight (yolov3 inference RSS 893 -> 1083 MB). The output is
-// as inferenceConv2d's (channels-last in, channels-last out). A libtorch
-// without the op, or a non-CPU or non-float32 input, falls back to
-// inferenceConv2d.
+// Inference convolution with its weight packed once, for one input shape,
+// and its activation applied in the same pass where it can be.
+// First choice: oneDNN driven directly (yolo::dnnl_conv_prepack/_run,
+// native/src/dnnl_conv.cpp): every convolution (1x1, grouped, k x k)
+// packed once, leaky/relu fused as a oneDNN post-op, channels-last in and
+// out. On yolov3 at batch 1 its 75 convolutions take 133 ms against 163 ms
+// through aten (2 threads, measured with a C++ loop over the cfg's
+// shapes); on the depthwise bench cfg 11.7 against 17.9 ms.
+// Fallback (an addon built without oneDNN's headers): libtorch's
+// mkldnn_prepacked::conv2d_prepack for dense k x k convolutions (it packs
+// 1x1 and depthwise ones for a contiguous input, and oneDNN reorders that
+// again for channels-last at every call, so those take inferenceConv2d),
+// then the activation as its own in-place pass. A non-CPU or non-float32
+// input takes inferenceConv2d.
 import * as torch from '../torch/index.js';
 import { inferenceConv2d } from './conv.js';
 import { toChannelsLast } from './memory_format.js';
@@ -24,40 +24,78 @@ export interface ConvGeometry {
   groups: number;
 }
 
-let prepackWorks = true;
+/** The activations a packed convolution applies itself (fused where oneDNN is built in). */
+export type PackedActivation = { kind: 'linear' } | { kind: 'relu' } | { kind: 'leaky'; slope: number };
 
-/** One conv's prepacked weight, rebuilt when the weight tensor or the input shape changes; owned here. */
+const LINEAR: PackedActivation = { kind: 'linear' };
+
+/** Which packing this libtorch has: yolo's own oneDNN ops, libtorch's prepacked ops, or none; found at first use. */
+let packing: 'dnnl' | 'prepacked' | 'none' | undefined;
+
+function availablePacking(): 'dnnl' | 'prepacked' | 'none' {
+  if (packing === undefined) {
+    try {
+      torch.opSchema('yolo::dnnl_conv_prepack');
+      packing = 'dnnl';
+    } catch {
+      packing = 'prepacked'; // until a prepack fails (#contextFor)
+    }
+  }
+  return packing;
+}
+
+/** The activation as its own in-place pass on the conv's new output y. */
+function activateInPlace(y: Tensor, a: PackedActivation): Tensor {
+  if (a.kind === 'leaky') return torch.opInPlace(y, 'aten::leaky_relu_', a.slope);
+  if (a.kind === 'relu') return torch.opInPlace(y, 'aten::relu_');
+  return y;
+}
+
+/** One conv's packed weight, rebuilt when the weight tensor, the input shape or the activation changes; owned here. */
 export class PackedConv {
   #weight: Tensor | null = null;
-  #shape = '';
+  #key = '';
   #context: torch.ScriptObject | null = null;
+  #fused = false;
 
-  /** conv(x) with `weight` [out, in/groups, k, k] and `bias` (the caller keeps both alive while they are in use here). */
-  forward(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry): Tensor {
-    const context = this.#contextFor(x, weight, bias, o);
-    if (!context) return inferenceConv2d(x, weight, bias, o);
+  /**
+   * activation(conv(x)) with `weight` [out, in/groups, k, k] and `bias`
+   * (the caller keeps both alive while they are in use here); a new tensor.
+   */
+  forward(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry, activation: PackedActivation = LINEAR): Tensor {
+    const context = this.#contextFor(x, weight, bias, o, activation);
+    if (!context) return activateInPlace(inferenceConv2d(x, weight, bias, o), activation);
+    if (this.#fused) return torch.op('yolo::dnnl_conv_run', x, context);
     // conv2d_run reads the input's memory as dense: a view (a route's channel group) is copied first
     const dense = toChannelsLast(x);
     try {
-      return torch.op('mkldnn_prepacked::conv2d_run', dense, context);
+      return activateInPlace(torch.op('mkldnn_prepacked::conv2d_run', dense, context), activation);
     } finally {
       dense.dispose();
     }
   }
 
-  #contextFor(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry): torch.ScriptObject | null {
-    if (!prepackWorks || o.groups !== 1 || weight.shape[2] * weight.shape[3] === 1 || x.device !== 'cpu' || x.dtype !== 'float32') return null;
-    const shape = x.shape.join(',');
-    if (this.#context && this.#weight === weight && this.#shape === shape) return this.#context;
+  #contextFor(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry, a: PackedActivation): torch.ScriptObject | null {
+    const kind = availablePacking();
+    if (kind === 'none' || x.device !== 'cpu' || x.dtype !== 'float32') return null;
+    if (kind === 'prepacked' && (o.groups !== 1 || weight.shape[2] * weight.shape[3] === 1)) return null;
+    const key = `${x.shape.join(',')}|${a.kind}|${a.kind === 'leaky' ? a.slope : ''}`;
+    if (this.#context && this.#weight === weight && this.#key === key) return this.#context;
     this.dispose();
+    const stride = [o.stride, o.stride];
+    const padding = [o.padding, o.padding];
     try {
-      this.#context = torch.opObject('mkldnn_prepacked::conv2d_prepack', weight, bias, [o.stride, o.stride], [o.padding, o.padding], [1, 1], o.groups, x.shape, 'none');
-    } catch {
-      prepackWorks = false; // a libtorch without oneDNN's prepacked ops: the unpacked conv from now on
+      this.#context = kind === 'dnnl'
+        ? torch.opObject('yolo::dnnl_conv_prepack', weight, bias, stride, padding, o.groups, x.shape, a.kind, a.kind === 'leaky' ? a.slope : 0)
+        : torch.opObject('mkldnn_prepacked::conv2d_prepack', weight, bias, stride, padding, [1, 1], o.groups, x.shape, 'none');
+    } catch (e) {
+      if (kind === 'dnnl') throw e; // our own op refusing is a bug to see, not a fallback
+      packing = 'none'; // a libtorch without oneDNN's prepacked ops: the unpacked conv from now on
       return null;
     }
+    this.#fused = kind === 'dnnl';
     this.#weight = weight;
-    this.#shape = shape;
+    this.#key = key;
     return this.#context;
   }
 
@@ -66,6 +104,6 @@ export class PackedConv {
     this.#context?.dispose();
     this.#context = null;
     this.#weight = null;
-    this.#shape = '';
+    this.#key = '';
   }
 }

@@ -29,6 +29,7 @@ export interface NativeAddon {
   memory(): { tensors: number; bytes: number };
   cpuCacheInfo(): { cachedBytes: number; limitBytes: number };
   emptyCpuCache(): void;
+  cpuKeepPages(enter: boolean): void;
   /** One fused Adam/AdamW update in place; false (nothing changed) unless all four are dense float32 CPU tensors. hyper: [lr, beta1, beta2, eps, weightDecay, decoupled 0|1, step]. */
   adamUpdate(param: Handle, grad: Handle, expAvg: Handle, expAvgSq: Handle, hyper: number[]): boolean;
   cpuCacheStats(reset: boolean): CpuCacheStats;

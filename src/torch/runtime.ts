@@ -25,6 +25,21 @@ export const cpuCache = {
   stats(reset = false): CpuCacheStats {
     return native.cpuCacheStats(reset);
   },
+  /**
+   * Runs `fn` with idle blocks keeping their pages: a block that serves a
+   * smaller request keeps the tail it does not use resident instead of
+   * giving it back. For work that repeats the same requests (an inference
+   * forward), where the tail is needed again soon and a page fault costs
+   * more than the memory (native/src/cpu_allocator.cpp).
+   */
+  keepingPages<T>(fn: () => T): T {
+    native.cpuKeepPages(true);
+    try {
+      return fn();
+    } finally {
+      native.cpuKeepPages(false);
+    }
+  },
   /** Returns the cached blocks to the system (e.g. before a memory-hungry step elsewhere). */
   empty(): void {
     native.emptyCpuCache();

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../../src/torch/index.js';
 
@@ -102,4 +103,31 @@ test('a YOLO_CPU_CACHE_MB that is not a number is named on stderr and the defaul
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /YOLO_CPU_CACHE_MB='2GB' is not a whole number of MB/);
   assert.ok(JSON.parse(r.stdout.trim()).limitBytes > 0, 'the default limit applies');
+});
+
+/** Resident memory of this process (statm's second field, in pages). */
+const residentBytes = () => Number(readFileSync('/proc/self/statm', 'utf8').split(' ')[1]) * 4096;
+
+test('keepingPages: a smaller request keeps the idle block\'s unused tail resident, and only while fn runs (also when it throws)', () => {
+  const start = torch.memory().tensors;
+  torch.cpuCache.empty();
+  /** Resident bytes given back when a 26 MiB request takes a freshly written, idle 48 MiB block. */
+  const droppedBy = (take: (f: () => void) => void): number => {
+    torch.full([12 * MiB], 1).dispose(); // 48 MiB written (resident), then idle
+    let dropped = 0;
+    take(() => {
+      const before = residentBytes();
+      const t = torch.empty([6.5 * MiB]); // 26 MiB: under twice the block, so served by it; its pages untouched
+      dropped = before - residentBytes();
+      t.dispose();
+    });
+    return dropped;
+  };
+  const plain = (f: () => void) => f();
+  assert.ok(droppedBy(plain) > 16 * MiB, 'without keepingPages the 22 MiB tail goes back');
+  assert.ok(Math.abs(droppedBy((f) => torch.cpuCache.keepingPages(f))) < 8 * MiB, 'inside keepingPages it stays');
+  assert.throws(() => torch.cpuCache.keepingPages(() => { throw new Error('boom'); }), /boom/);
+  assert.ok(droppedBy(plain) > 16 * MiB, 'after keepingPages (even one that threw) tails go back again');
+  torch.cpuCache.empty();
+  assert.equal(torch.memory().tensors, start);
 });

@@ -1,0 +1,147 @@
+// A generic inference convolution run by oneDNN directly, with its
+// activation fused as a post-op: yolo::dnnl_conv_prepack builds the
+// primitive once for one input shape (weights reordered once into the
+// layout oneDNN picks for it), yolo::dnnl_conv_run applies it to a
+// channels-last float32 tensor and returns a new channels-last tensor.
+// Why not libtorch's own oneDNN path: libtorch 1.13 fuses only relu into
+// its prepacked convolution (mkldnn_prepacked::conv2d_prepack refuses
+// leaky_relu), reorders the weights of 1x1 and grouped convolutions at
+// every call, and runs a separate pass over the output for the
+// activation. This is the same oneDNN (Debian's libtorch links
+// libdnnl.so.2 itself); only the headers come from libdnnl-dev.
+// Registered as TorchScript ops and a custom class, so JavaScript reaches
+// them through the generic operator call (torch.op / torch.opObject).
+// Built only where the oneDNN headers are (binding.gyp, YOLO_DNNL).
+#include <oneapi/dnnl/dnnl.hpp>
+#include <torch/custom_class.h>
+#include <torch/library.h>
+
+#include <ATen/ATen.h>
+
+#include <string>
+#include <vector>
+
+namespace yolo_native {
+namespace {
+
+using dnnl::memory;
+
+dnnl::engine& cpuEngine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+memory::dims dimsOf(c10::IntArrayRef sizes) { return memory::dims(sizes.begin(), sizes.end()); }
+
+// The activation as a oneDNN post-op: only those computed exactly
+// (leaky and relu are a multiply by a constant), so that the result is the
+// same as the separate activation.
+dnnl::post_ops postOpsFor(const std::string& activation, double slope) {
+  dnnl::post_ops ops;
+  if (activation == "leaky") ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, static_cast<float>(slope), 0.f);
+  else if (activation == "relu") ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+  else TORCH_CHECK(activation == "linear", "dnnl_conv_prepack: activation must be linear, leaky or relu, got '", activation, "'");
+  return ops;
+}
+
+struct DnnlConv : torch::CustomClassHolder {
+  std::vector<int64_t> inputSize, outputSize;
+  dnnl::convolution_forward primitive;
+  memory weights, bias;
+  memory::desc src, dst;
+
+  DnnlConv(const at::Tensor& weight, const c10::optional<at::Tensor>& biasIn, std::vector<int64_t> stride,
+           std::vector<int64_t> padding, int64_t groups, std::vector<int64_t> input, const std::string& activation,
+           double slope) : inputSize(std::move(input)) {
+    TORCH_CHECK(weight.dim() == 4 && weight.device().is_cpu() && weight.scalar_type() == at::kFloat,
+                "dnnl_conv_prepack: weight must be a 4-D float32 CPU tensor, got ", weight.sizes(), " ", weight.scalar_type());
+    TORCH_CHECK(inputSize.size() == 4, "dnnl_conv_prepack: input_size must be [N, C, H, W]");
+    TORCH_CHECK(stride.size() == 2 && padding.size() == 2, "dnnl_conv_prepack: stride and padding must have 2 values");
+    const int64_t out = weight.size(0), perGroup = weight.size(1), kh = weight.size(2), kw = weight.size(3);
+    TORCH_CHECK(groups >= 1 && out % groups == 0 && perGroup * groups == inputSize[1],
+                "dnnl_conv_prepack: weight ", weight.sizes(), " with ", groups, " groups does not fit ", inputSize[1], " input channels");
+    const int64_t oh = (inputSize[2] + 2 * padding[0] - kh) / stride[0] + 1;
+    const int64_t ow = (inputSize[3] + 2 * padding[1] - kw) / stride[1] + 1;
+    TORCH_CHECK(oh > 0 && ow > 0, "dnnl_conv_prepack: the kernel does not fit the input");
+    outputSize = {inputSize[0], out, oh, ow};
+
+    src = memory::desc(dimsOf(inputSize), memory::data_type::f32, memory::format_tag::nhwc);
+    dst = memory::desc(dimsOf(outputSize), memory::data_type::f32, memory::format_tag::nhwc);
+    // the weight as it lies in memory (any strides: oihw, channels-last), grouped as goihw when groups > 1
+    memory::dims wDims = dimsOf(weight.sizes()), wStrides = dimsOf(weight.strides());
+    if (groups > 1) {
+      wDims = {groups, out / groups, perGroup, kh, kw};
+      wStrides = {weight.stride(0) * (out / groups), weight.stride(0), weight.stride(1), weight.stride(2), weight.stride(3)};
+    }
+    const memory::desc given(wDims, memory::data_type::f32, wStrides);
+    const memory::desc anyLayout(wDims, memory::data_type::f32, memory::format_tag::any);
+    const memory::desc biasDesc({out}, memory::data_type::f32, memory::format_tag::x);
+    const dnnl::convolution_forward::desc desc(
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src, anyLayout, biasDesc, dst,
+        {stride[0], stride[1]}, {padding[0], padding[1]}, {padding[0], padding[1]});
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(postOpsFor(activation, slope));
+    const dnnl::convolution_forward::primitive_desc pd(desc, attr, cpuEngine());
+    primitive = dnnl::convolution_forward(pd);
+
+    dnnl::stream stream(cpuEngine());
+    weights = memory(pd.weights_desc(), cpuEngine());
+    memory givenWeights(given, cpuEngine(), weight.data_ptr());
+    dnnl::reorder(givenWeights, weights).execute(stream, givenWeights, weights);
+    bias = memory(biasDesc, cpuEngine());
+    float* b = static_cast<float*>(bias.get_data_handle());
+    if (biasIn.has_value() && biasIn->defined()) {
+      TORCH_CHECK(biasIn->numel() == out, "dnnl_conv_prepack: bias must have ", out, " values");
+      const at::Tensor given = biasIn->to(at::kFloat).contiguous();
+      std::copy(given.data_ptr<float>(), given.data_ptr<float>() + out, b);
+    } else {
+      std::fill(b, b + out, 0.f);
+    }
+    stream.wait();
+  }
+
+  at::Tensor run(const at::Tensor& x) {
+    TORCH_CHECK(x.device().is_cpu() && x.scalar_type() == at::kFloat,
+                "dnnl_conv_run: input must be a float32 CPU tensor, got ", x.scalar_type(), " on ", x.device());
+    TORCH_CHECK(x.sizes() == c10::IntArrayRef(inputSize), "dnnl_conv_run: input ", x.sizes(),
+                " is not the shape the convolution was packed for, ", c10::IntArrayRef(inputSize));
+    const at::Tensor in = x.contiguous(at::MemoryFormat::ChannelsLast);
+    at::Tensor out = at::empty(outputSize, x.options().memory_format(at::MemoryFormat::ChannelsLast));
+    memory srcMem(src, cpuEngine(), in.data_ptr());
+    memory dstMem(dst, cpuEngine(), out.data_ptr());
+    dnnl::stream stream(cpuEngine());
+    primitive.execute(stream, {{DNNL_ARG_SRC, srcMem}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dstMem}});
+    stream.wait();
+    return out;
+  }
+};
+
+c10::intrusive_ptr<DnnlConv> prepack(const at::Tensor& weight, const c10::optional<at::Tensor>& bias, std::vector<int64_t> stride,
+                                     std::vector<int64_t> padding, int64_t groups, std::vector<int64_t> inputSize,
+                                     std::string activation, double slope) {
+  try {
+    return c10::make_intrusive<DnnlConv>(weight, bias, std::move(stride), std::move(padding), groups, std::move(inputSize),
+                                         activation, slope);
+  } catch (const dnnl::error& e) {
+    TORCH_CHECK(false, "dnnl_conv_prepack: oneDNN: ", e.what());
+  }
+}
+
+at::Tensor run(const at::Tensor& x, const c10::intrusive_ptr<DnnlConv>& conv) {
+  try {
+    return conv->run(x);
+  } catch (const dnnl::error& e) {
+    TORCH_CHECK(false, "dnnl_conv_run: oneDNN: ", e.what());
+  }
+}
+
+}  // namespace
+}  // namespace yolo_native
+
+TORCH_LIBRARY(yolo, m) {
+  m.class_<yolo_native::DnnlConv>("DnnlConv");
+  m.def("dnnl_conv_prepack(Tensor weight, Tensor? bias, int[] stride, int[] padding, int groups, int[] input_size, "
+        "str activation, float slope) -> __torch__.torch.classes.yolo.DnnlConv",
+        yolo_native::prepack);
+  m.def("dnnl_conv_run(Tensor x, __torch__.torch.classes.yolo.DnnlConv context) -> Tensor", yolo_native::run);
+}
