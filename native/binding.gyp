@@ -37,7 +37,8 @@
         "src/distributed.cpp",
         "src/distributed_autograd.cpp",
         "src/distributed_reducer.cpp",
-        "src/script_objects.cpp"
+        "src/script_objects.cpp",
+        "src/nms.cpp"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # USE_DISTRIBUTED and USE_C10D_GLOO: libtorch's CMake sets them for its own

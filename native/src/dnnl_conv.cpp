@@ -138,7 +138,7 @@ at::Tensor run(const at::Tensor& x, const c10::intrusive_ptr<DnnlConv>& conv) {
 }  // namespace
 }  // namespace yolo_native
 
-TORCH_LIBRARY(yolo, m) {
+TORCH_LIBRARY_FRAGMENT(yolo, m) {
   m.class_<yolo_native::DnnlConv>("DnnlConv");
   m.def("dnnl_conv_prepack(Tensor weight, Tensor? bias, int[] stride, int[] padding, int groups, int[] input_size, "
         "str activation, float slope) -> __torch__.torch.classes.yolo.DnnlConv",

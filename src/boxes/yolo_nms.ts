@@ -1,6 +1,8 @@
 // Post-processing of decoded YOLO outputs: confidence threshold on
 // objectness x class probability, then NMS. The scoring runs in libtorch;
-// only the surviving candidates come to JavaScript for the greedy loop.
+// the greedy loop runs natively (yolo::nms_greedy, native/src/nms.cpp: the
+// same loop and float32 arithmetic as nms_core.ts's greedyNms, which an
+// addon without it falls back to).
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { greedyNms } from './nms_core.js';
@@ -107,6 +109,26 @@ export function nonMaxSuppression(prediction: Tensor, options: YoloNmsOptions = 
   return out;
 }
 
+let nativeGreedy: boolean | undefined;
+
+/** greedyNms(boxes, visiting order = as given, ...) natively where the addon has the op. */
+function greedyInOrder(c: Candidates, iouThreshold: number, classes: Int32Array | undefined, limit: number): number[] {
+  if (nativeGreedy === undefined) {
+    try {
+      torch.opSchema('yolo::nms_greedy');
+      nativeGreedy = true;
+    } catch {
+      nativeGreedy = false;
+    }
+  }
+  if (!nativeGreedy) return greedyNms(c.boxes, Int32Array.from(c.scores, (_, i) => i), iouThreshold, classes, limit);
+  return torch.tidy(() => {
+    const boxes = torch.tensor(c.boxes, { shape: [c.boxes.length / 4, 4] });
+    const cls = classes ? torch.tensor(classes) : null;
+    return torch.op('yolo::nms_greedy', boxes, iouThreshold, cls, Number.isFinite(limit) ? limit : -1).toArray() as number[];
+  });
+}
+
 function suppress(c: Candidates, iouThreshold: number, maxDet: number, o: YoloNmsOptions): Tensor {
   const classes = o.agnostic ? undefined : c.classes;
   let keep: number[];
@@ -118,7 +140,7 @@ function suppress(c: Candidates, iouThreshold: number, maxDet: number, o: YoloNm
     r.indices.forEach((i, k) => (decayed[i] = r.scores[k]));
     scores = decayed;
   } else {
-    keep = greedyNms(c.boxes, Int32Array.from(c.scores, (_, i) => i), iouThreshold, classes, maxDet);
+    keep = greedyInOrder(c, iouThreshold, classes, maxDet);
   }
   keep = keep.slice(0, maxDet);
   const data = new Float32Array(keep.length * 6);
