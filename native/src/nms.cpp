@@ -10,17 +10,28 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_map>
 #include <vector>
 
 namespace yolo_native {
 namespace {
 
+// The largest float32 <= t: for a float v, double(v) > t exactly when v > it
+// (torchvision compares the float IoU with the double threshold).
+float floatBelow(double t) {
+  float f = static_cast<float>(t);
+  return double(f) > t ? std::nextafter(f, -INFINITY) : f;
+}
+
 // Keeps, in visiting order, the boxes (rows of xyxy, already best first) of
 // `members` not suppressed by an earlier kept one; at most `limit`.
-// fp-contract off: each product and sum rounded to float32 on its own, as in
-// torchvision's kernel and nms_core.ts's Math.fround steps.
-__attribute__((optimize("fp-contract=off")))
+// The inner loop has no branch, so that it vectorises: a disjoint pair
+// gets w or h 0, so IoU 0 (or 0/0 for two empty boxes), never above a
+// threshold >= 0, as the skip in nms_core.ts. fp-contract off: each
+// product and sum rounded to float32 on its own, as torchvision's kernel
+// and nms_core.ts's Math.fround steps.
+__attribute__((optimize("O3", "fp-contract=off")))
 void greedy(const float* b, const std::vector<int64_t>& members, double threshold, int64_t limit, std::vector<int64_t>& kept) {
   const size_t n = members.size();
   std::vector<float> x1(n), y1(n), x2(n), y2(n), area(n);
@@ -29,21 +40,22 @@ void greedy(const float* b, const std::vector<int64_t>& members, double threshol
     x1[p] = r[0], y1[p] = r[1], x2[p] = r[2], y2[p] = r[3];
     area[p] = (x2[p] - x1[p]) * (y2[p] - y1[p]);
   }
-  std::vector<char> suppressed(n, 0);
+  const float thr = floatBelow(threshold);
+  std::vector<int32_t> suppressed(n, 0);
+  int32_t* sup = suppressed.data();
+  const float *X1 = x1.data(), *Y1 = y1.data(), *X2 = x2.data(), *Y2 = y2.data(), *A = area.data();
   int64_t count = 0;
   for (size_t p = 0; p < n && count < limit; p++) {
-    if (suppressed[p]) continue;
+    if (sup[p]) continue;
     kept.push_back(members[p]);
     count++;
+    const float px1 = X1[p], py1 = Y1[p], px2 = X2[p], py2 = Y2[p], pa = A[p];
     for (size_t q = p + 1; q < n; q++) {
-      if (suppressed[q]) continue;
-      const float w = std::min(x2[p], x2[q]) - std::max(x1[p], x1[q]);
-      if (w <= 0.f) continue;  // disjoint: IoU 0, never above a threshold >= 0
-      const float h = std::min(y2[p], y2[q]) - std::max(y1[p], y1[q]);
-      if (h <= 0.f) continue;
+      const float w = std::max(0.f, std::min(px2, X2[q]) - std::max(px1, X1[q]));
+      const float h = std::max(0.f, std::min(py2, Y2[q]) - std::max(py1, Y1[q]));
       const float inter = w * h;
-      const float uni = (area[p] + area[q]) - inter;
-      if (double(inter / uni) > threshold) suppressed[q] = 1;  // float IoU against the double threshold, as torchvision
+      const float uni = (pa + A[q]) - inter;
+      sup[q] |= (inter / uni > thr) ? 1 : 0;
     }
   }
 }

@@ -31,44 +31,52 @@ export interface YoloNmsOptions {
 /** Candidates sorted best first. */
 interface Candidates { boxes: Float32Array; scores: Float32Array; classes: Int32Array }
 
-/** The (box, score, class) triples above the threshold, read out of one image's [N, 5 + nc] rows. */
+/** Boxes [n, 4] cx, cy, w, h to x1, y1, x2, y2. */
+function toXyxy(cxcywh: Tensor): Tensor {
+  const [cx, cy, w, h] = torch.F.unbind(cxcywh, 1);
+  return torch.stack([cx.sub(w.div(2)), cy.sub(h.div(2)), cx.add(w.div(2)), cy.add(h.div(2))], 1);
+}
+
+/**
+ * The (box, score, class) triples above the threshold, read out of one
+ * image's [N, 5 + nc] rows. Boxes are converted only for the triples kept,
+ * and all three come to JavaScript in one [n, 6] read.
+ */
 function candidates(x: Tensor, conf: number, multiLabel: boolean, maxCandidates: number, only?: number[]): Candidates {
   return torch.tidy(() => {
-    const rows = x.index(x.select(1, 4).gt(conf)); // objectness > conf is implied by obj x cls > conf
-    let boxes: Tensor, scores: Tensor, classes: Tensor;
-    if (rows.shape[0] === 0) {
-      return { boxes: new Float32Array(0), scores: new Float32Array(0), classes: new Int32Array(0) };
-    }
-    const [cx, cy, w, h] = torch.F.unbind(rows.slice(1, 0, 4), 1);
-    const xyxy = torch.stack([cx.sub(w.div(2)), cy.sub(h.div(2)), cx.add(w.div(2)), cy.add(h.div(2))], 1);
+    // objectness > conf is implied by obj x cls > conf: a cheap first cut (skipped when it cuts nothing)
+    const pass = torch.nonzeroTuple(x.select(1, 4).gt(conf))[0];
+    if (pass.shape[0] === 0) return { boxes: new Float32Array(0), scores: new Float32Array(0), classes: new Int32Array(0) };
+    const rows = pass.shape[0] === x.shape[0] ? x : x.indexSelect(0, pass);
     const cls = rows.slice(1, 5).mul(rows.slice(1, 4, 5));
+    let row: Tensor, scores: Tensor, classes: Tensor;
     if (multiLabel) {
-      const [i, j] = torch.nonzeroTuple(cls.gt(conf));
-      boxes = xyxy.index(i);
-      scores = cls.index(i, j);
-      classes = j;
+      [row, classes] = torch.nonzeroTuple(cls.gt(conf));
+      scores = cls.index(row, classes);
     } else {
       const best = cls.maxDim(1);
-      const keep = best.values.gt(conf);
-      boxes = xyxy.index(keep);
-      scores = best.values.index(keep);
-      classes = best.indices.index(keep);
+      row = torch.nonzeroTuple(best.values.gt(conf))[0];
+      scores = best.values.indexSelect(0, row);
+      classes = best.indices.indexSelect(0, row);
     }
     if (only) {
       const wanted = torch.op('aten::isin.Tensor_Tensor', classes, torch.tensor(only, { dtype: 'int64', device: classes.device as torch.Device }), false, false);
-      [boxes, scores, classes] = [boxes.index(wanted), scores.index(wanted), classes.index(wanted)];
+      [row, scores, classes] = [row.index(wanted), scores.index(wanted), classes.index(wanted)];
     }
     // Best first (stable: equal scores keep box-then-class order), cut to
     // maxCandidates; the arrays then are the NMS visiting order.
     const top = scores.sort(0, true, true).indices.slice(0, 0, maxCandidates);
-    boxes = boxes.index(top);
-    scores = scores.index(top);
-    classes = classes.index(top);
-    return {
-      boxes: boxes.float().contiguous().dataSync() as Float32Array,
-      scores: scores.float().contiguous().dataSync() as Float32Array,
-      classes: Int32Array.from(classes.toArray()),
-    };
+    const boxes = toXyxy(rows.slice(1, 0, 4).indexSelect(0, row.indexSelect(0, top)));
+    const table = torch.cat([boxes.float(), scores.indexSelect(0, top).float().unsqueeze(1), classes.indexSelect(0, top).float().unsqueeze(1)], 1);
+    const flat = table.contiguous().dataSync() as Float32Array;
+    const n = table.shape[0];
+    const out = { boxes: new Float32Array(4 * n), scores: new Float32Array(n), classes: new Int32Array(n) };
+    for (let i = 0; i < n; i++) {
+      out.boxes.set(flat.subarray(6 * i, 6 * i + 4), 4 * i);
+      out.scores[i] = flat[6 * i + 4];
+      out.classes[i] = flat[6 * i + 5];
+    }
+    return out;
   });
 }
 
