@@ -2,7 +2,9 @@
 // activation fused as a post-op: yolo::dnnl_conv_prepack builds the
 // primitive once for one input shape (weights reordered once into the
 // layout oneDNN picks for it), yolo::dnnl_conv_run applies it to a
-// channels-last float32 tensor and returns a new channels-last tensor.
+// channels-last float32 tensor and returns a new channels-last tensor;
+// packed with `accumulate`, yolo::dnnl_conv_run_into adds the result into
+// a given tensor in the same pass (a residual shortcut's add).
 // Why not libtorch's own oneDNN path: libtorch 1.13 fuses only relu into
 // its prepacked convolution (mkldnn_prepacked::conv2d_prepack refuses
 // leaky_relu), reorders the weights of 1x1 and grouped convolutions at
@@ -35,24 +37,27 @@ memory::dims dimsOf(c10::IntArrayRef sizes) { return memory::dims(sizes.begin(),
 
 // The activation as a oneDNN post-op: only those computed exactly
 // (leaky and relu are a multiply by a constant), so that the result is the
-// same as the separate activation.
-dnnl::post_ops postOpsFor(const std::string& activation, double slope) {
+// same as the separate activation. With `accumulate`, a sum post-op after
+// it: dst = activation(conv(x)) + dst (a residual add in the same pass).
+dnnl::post_ops postOpsFor(const std::string& activation, double slope, bool accumulate) {
   dnnl::post_ops ops;
   if (activation == "leaky") ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, static_cast<float>(slope), 0.f);
   else if (activation == "relu") ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
   else TORCH_CHECK(activation == "linear", "dnnl_conv_prepack: activation must be linear, leaky or relu, got '", activation, "'");
+  if (accumulate) ops.append_sum(1.f);
   return ops;
 }
 
 struct DnnlConv : torch::CustomClassHolder {
   std::vector<int64_t> inputSize, outputSize;
+  bool accumulate;
   dnnl::convolution_forward primitive;
   memory weights, bias;
   memory::desc src, dst;
 
   DnnlConv(const at::Tensor& weight, const c10::optional<at::Tensor>& biasIn, std::vector<int64_t> stride,
            std::vector<int64_t> padding, int64_t groups, std::vector<int64_t> input, const std::string& activation,
-           double slope) : inputSize(std::move(input)) {
+           double slope, bool accumulateIn) : inputSize(std::move(input)), accumulate(accumulateIn) {
     TORCH_CHECK(weight.dim() == 4 && weight.device().is_cpu() && weight.scalar_type() == at::kFloat,
                 "dnnl_conv_prepack: weight must be a 4-D float32 CPU tensor, got ", weight.sizes(), " ", weight.scalar_type());
     TORCH_CHECK(inputSize.size() == 4, "dnnl_conv_prepack: input_size must be [N, C, H, W]");
@@ -80,7 +85,7 @@ struct DnnlConv : torch::CustomClassHolder {
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src, anyLayout, biasDesc, dst,
         {stride[0], stride[1]}, {padding[0], padding[1]}, {padding[0], padding[1]});
     dnnl::primitive_attr attr;
-    attr.set_post_ops(postOpsFor(activation, slope));
+    attr.set_post_ops(postOpsFor(activation, slope, accumulate));
     const dnnl::convolution_forward::primitive_desc pd(desc, attr, cpuEngine());
     primitive = dnnl::convolution_forward(pd);
 
@@ -100,13 +105,25 @@ struct DnnlConv : torch::CustomClassHolder {
     stream.wait();
   }
 
-  at::Tensor run(const at::Tensor& x) {
+  // into: the output tensor (accumulate: it holds the addend and receives the sum), else a new one
+  at::Tensor run(const at::Tensor& x, const c10::optional<at::Tensor>& into) {
     TORCH_CHECK(x.device().is_cpu() && x.scalar_type() == at::kFloat,
                 "dnnl_conv_run: input must be a float32 CPU tensor, got ", x.scalar_type(), " on ", x.device());
     TORCH_CHECK(x.sizes() == c10::IntArrayRef(inputSize), "dnnl_conv_run: input ", x.sizes(),
                 " is not the shape the convolution was packed for, ", c10::IntArrayRef(inputSize));
+    TORCH_CHECK(into.has_value() == accumulate, accumulate ? "dnnl_conv_run_into: this convolution was packed to add into a tensor"
+                                                           : "dnnl_conv_run: this convolution was packed to add into a tensor: use dnnl_conv_run_into");
     const at::Tensor in = x.contiguous(at::MemoryFormat::ChannelsLast);
-    at::Tensor out = at::empty(outputSize, x.options().memory_format(at::MemoryFormat::ChannelsLast));
+    at::Tensor out;
+    if (into.has_value()) {
+      out = *into;
+      TORCH_CHECK(out.device().is_cpu() && out.scalar_type() == at::kFloat && out.sizes() == c10::IntArrayRef(outputSize) &&
+                      out.is_contiguous(at::MemoryFormat::ChannelsLast) && out.is_non_overlapping_and_dense(),
+                  "dnnl_conv_run_into: the addend must be a dense channels-last float32 CPU tensor ", c10::IntArrayRef(outputSize),
+                  ", got ", out.sizes(), " ", out.scalar_type());
+    } else {
+      out = at::empty(outputSize, x.options().memory_format(at::MemoryFormat::ChannelsLast));
+    }
     memory srcMem(src, cpuEngine(), in.data_ptr());
     memory dstMem(dst, cpuEngine(), out.data_ptr());
     dnnl::stream stream(cpuEngine());
@@ -118,10 +135,10 @@ struct DnnlConv : torch::CustomClassHolder {
 
 c10::intrusive_ptr<DnnlConv> prepack(const at::Tensor& weight, const c10::optional<at::Tensor>& bias, std::vector<int64_t> stride,
                                      std::vector<int64_t> padding, int64_t groups, std::vector<int64_t> inputSize,
-                                     std::string activation, double slope) {
+                                     std::string activation, double slope, bool accumulate) {
   try {
     return c10::make_intrusive<DnnlConv>(weight, bias, std::move(stride), std::move(padding), groups, std::move(inputSize),
-                                         activation, slope);
+                                         activation, slope, accumulate);
   } catch (const dnnl::error& e) {
     TORCH_CHECK(false, "dnnl_conv_prepack: oneDNN: ", e.what());
   }
@@ -129,9 +146,18 @@ c10::intrusive_ptr<DnnlConv> prepack(const at::Tensor& weight, const c10::option
 
 at::Tensor run(const at::Tensor& x, const c10::intrusive_ptr<DnnlConv>& conv) {
   try {
-    return conv->run(x);
+    return conv->run(x, c10::nullopt);
   } catch (const dnnl::error& e) {
     TORCH_CHECK(false, "dnnl_conv_run: oneDNN: ", e.what());
+  }
+}
+
+// out = activation(conv(x)) + out, in place; returns out
+at::Tensor runInto(const at::Tensor& x, const c10::intrusive_ptr<DnnlConv>& conv, const at::Tensor& out) {
+  try {
+    return conv->run(x, out);
+  } catch (const dnnl::error& e) {
+    TORCH_CHECK(false, "dnnl_conv_run_into: oneDNN: ", e.what());
   }
 }
 
@@ -141,7 +167,8 @@ at::Tensor run(const at::Tensor& x, const c10::intrusive_ptr<DnnlConv>& conv) {
 TORCH_LIBRARY_FRAGMENT(yolo, m) {
   m.class_<yolo_native::DnnlConv>("DnnlConv");
   m.def("dnnl_conv_prepack(Tensor weight, Tensor? bias, int[] stride, int[] padding, int groups, int[] input_size, "
-        "str activation, float slope) -> __torch__.torch.classes.yolo.DnnlConv",
+        "str activation, float slope, bool accumulate=False) -> __torch__.torch.classes.yolo.DnnlConv",
         yolo_native::prepack);
   m.def("dnnl_conv_run(Tensor x, __torch__.torch.classes.yolo.DnnlConv context) -> Tensor", yolo_native::run);
+  m.def("dnnl_conv_run_into(Tensor x, __torch__.torch.classes.yolo.DnnlConv context, Tensor(a!) out) -> Tensor(a!)", yolo_native::runInto);
 }

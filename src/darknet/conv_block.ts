@@ -79,13 +79,29 @@ export class ConvBlock extends Module {
   }
 
   #inferenceForward(x: Tensor): Tensor {
-    const bn = this.bn;
-    const sources = [this.conv.weight, ...(this.conv.bias ? [this.conv.bias] : []), ...(bn ? [bn.weight, bn.bias, bn.runningMean, bn.runningVar] : [])];
-    const { weight, bias } = this.#inference.get(sources);
+    const { weight, bias } = this.#inference.get(this.#sources());
     const geometry = { stride: this.conv.stride, padding: this.conv.padding, groups: this.conv.groups };
     const packed = packedActivation(this.spec.activation);
     if (packed) return this.#packed.forward(x, weight, bias, geometry, packed);
     return torch.tidy(() => activate(this.#packed.forward(x, weight, bias, geometry), this.spec.activation, true));
+  }
+
+  /**
+   * into += this block's output, in the conv's own pass (a residual
+   * shortcut fused, Darknet.#run): only on the folded inference path with
+   * oneDNN and an activation it applies; returns `into` as a new handle, or
+   * null when it cannot (the caller then adds as the shortcut layer does).
+   */
+  forwardInto(x: Tensor, into: Tensor): Tensor | null {
+    const packed = packedActivation(this.spec.activation);
+    if (!this.folds || !packed) return null;
+    const { weight, bias } = this.#inference.get(this.#sources());
+    return this.#packed.forwardInto(x, weight, bias, { stride: this.conv.stride, padding: this.conv.padding, groups: this.conv.groups }, packed, into);
+  }
+
+  #sources(): Tensor[] {
+    const bn = this.bn;
+    return [this.conv.weight, ...(this.conv.bias ? [this.conv.bias] : []), ...(bn ? [bn.weight, bn.bias, bn.runningMean, bn.runningVar] : [])];
   }
 
   /**

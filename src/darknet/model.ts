@@ -144,12 +144,20 @@ export class Darknet extends Module {
     const outs: (Tensor | null)[] = [];
     const heads: Tensor[] = [];
     const kept = new Map<number, Tensor>();
+    const addedInto = new Set<number>(); // shortcuts already added by the conv before them
     try {
       this.cfg.layers.forEach((spec, i) => {
         const input = i === 0 ? first : outs[i - 1]!;
         let out: Tensor | null;
         switch (spec.type) {
-          case 'convolutional': out = this.blocks[i]!.forward(input); break;
+          case 'convolutional': {
+            // inference: the shortcut right after may be added in the conv's own pass, into its `from` buffer
+            const into = inference ? this.#fusableShortcut(i, want, outs) : null;
+            out = into ? this.blocks[i]!.forwardInto(input, into) : null;
+            if (out) addedInto.add(i + 1);
+            else out = this.blocks[i]!.forward(input);
+            break;
+          }
           case 'yolo': {
             const raw = headLayout(input, spec.mask.length);
             heads.push(raw);
@@ -157,7 +165,10 @@ export class Darknet extends Module {
             break;
           }
           case 'route': out = L.route(spec, outs); break;
-          case 'shortcut': out = L.shortcut(spec, input, outs[spec.from]!, inference && this.#ownsOutput(i - 1, i, want) && spec.from !== i - 1); break;
+          case 'shortcut':
+            if (addedInto.has(i)) [out, outs[i - 1]] = [outs[i - 1], null]; // the conv before did the add: its output is the sum
+            else out = L.shortcut(spec, input, outs[spec.from]!, inference && this.#ownsOutput(i - 1, i, want) && spec.from !== i - 1);
+            break;
           case 'upsample': out = L.upsample(spec, input); break;
           case 'maxpool': out = L.maxpool(spec, input); break;
           case 'avgpool': out = L.avgpool(spec, input); break;
@@ -179,6 +190,23 @@ export class Darknet extends Module {
       if (first !== x) first.dispose();
     }
     return { heads, kept };
+  }
+
+  /**
+   * For conv layer i followed by a plain shortcut (out = conv + from, linear)
+   * whose `from` output is its own buffer (a conv's or shortcut's) with as many channels that
+   * nothing reads after the shortcut, and the conv's output read by the
+   * shortcut alone: that buffer, which the conv may add into.
+   */
+  #fusableShortcut(i: number, want: Set<number>, outs: (Tensor | null)[]): Tensor | null {
+    const next = this.cfg.layers[i + 1];
+    if (next?.type !== 'shortcut' || next.from === i || next.alpha !== 1 || next.beta !== 1 || next.activation !== 'linear') return null;
+    // a conv's or a shortcut's output is its own buffer (a shortcut's is a conv's, added into, or a new sum)
+    const f = next.from;
+    const ownsFrom = ['convolutional', 'shortcut'].includes(this.cfg.layers[f].type) && this.#lastUse[f] === i + 1 && !want.has(f);
+    if (this.#lastUse[i] !== i + 1 || want.has(i) || !ownsFrom) return null;
+    const from = outs[next.from];
+    return from && from.shape[1] === this.cfg.channels[i] ? from : null; // its height and width: PackedConv.forwardInto checks
   }
 
   /** Whether layer j's output is its own buffer (a conv's), read by layer i alone and not asked for: i may overwrite it. */

@@ -14,7 +14,7 @@
 // input takes inferenceConv2d.
 import * as torch from '../torch/index.js';
 import { inferenceConv2d } from './conv.js';
-import { toChannelsLast } from './memory_format.js';
+import { isChannelsLastDense, toChannelsLast } from './memory_format.js';
 
 type Tensor = torch.Tensor;
 
@@ -63,7 +63,7 @@ export class PackedConv {
    * (the caller keeps both alive while they are in use here); a new tensor.
    */
   forward(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry, activation: PackedActivation = LINEAR): Tensor {
-    const context = this.#contextFor(x, weight, bias, o, activation);
+    const context = this.#contextFor(x, weight, bias, o, activation, false);
     if (!context) return activateInPlace(inferenceConv2d(x, weight, bias, o), activation);
     if (this.#fused) return torch.op('yolo::dnnl_conv_run', x, context);
     // conv2d_run reads the input's memory as dense: a view (a route's channel group) is copied first
@@ -75,18 +75,35 @@ export class PackedConv {
     }
   }
 
-  #contextFor(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry, a: PackedActivation): torch.ScriptObject | null {
+  /**
+   * into += activation(conv(x)) in the same pass (a residual add), where
+   * oneDNN is built in and `into` is a dense channels-last float32 tensor
+   * of the output's shape; returns `into` as a new handle, or null when it
+   * cannot (the caller then runs forward and adds).
+   */
+  forwardInto(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry, activation: PackedActivation, into: Tensor): Tensor | null {
+    if (availablePacking() !== 'dnnl' || into.device !== 'cpu' || into.dtype !== 'float32' || !isChannelsLastDense(into)) return null;
+    const [n, , h, w] = x.shape;
+    const [out, , kh, kw] = weight.shape;
+    const size = (v: number, k: number) => Math.floor((v + 2 * o.padding - k) / o.stride) + 1;
+    if (into.shape.join() !== [n, out, size(h, kh), size(w, kw)].join()) return null;
+    const context = this.#contextFor(x, weight, bias, o, activation, true);
+    if (!context) return null;
+    return torch.op('yolo::dnnl_conv_run_into', x, context, into);
+  }
+
+  #contextFor(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry, a: PackedActivation, accumulate: boolean): torch.ScriptObject | null {
     const kind = availablePacking();
     if (kind === 'none' || x.device !== 'cpu' || x.dtype !== 'float32') return null;
     if (kind === 'prepacked' && (o.groups !== 1 || weight.shape[2] * weight.shape[3] === 1)) return null;
-    const key = `${x.shape.join(',')}|${a.kind}|${a.kind === 'leaky' ? a.slope : ''}`;
+    const key = `${x.shape.join(',')}|${a.kind}|${a.kind === 'leaky' ? a.slope : ''}|${accumulate}`;
     if (this.#context && this.#weight === weight && this.#key === key) return this.#context;
     this.dispose();
     const stride = [o.stride, o.stride];
     const padding = [o.padding, o.padding];
     try {
       this.#context = kind === 'dnnl'
-        ? torch.opObject('yolo::dnnl_conv_prepack', weight, bias, stride, padding, o.groups, x.shape, a.kind, a.kind === 'leaky' ? a.slope : 0)
+        ? torch.opObject('yolo::dnnl_conv_prepack', weight, bias, stride, padding, o.groups, x.shape, a.kind, a.kind === 'leaky' ? a.slope : 0, accumulate)
         : torch.opObject('mkldnn_prepacked::conv2d_prepack', weight, bias, stride, padding, [1, 1], o.groups, x.shape, 'none');
     } catch (e) {
       if (kind === 'dnnl') throw e; // our own op refusing is a bug to see, not a fallback

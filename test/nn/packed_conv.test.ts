@@ -64,3 +64,31 @@ test('the oneDNN ops refuse a wrong input shape, a wrong activation and a weight
   });
   assert.equal(torch.memory().tensors, start);
 });
+
+test('PackedConv.forwardInto adds activation(conv(x)) into a channels-last tensor in place, or declines (null) what it cannot take', { skip: !existsSync('/usr/include/oneapi/dnnl/dnnl.hpp') && 'no libdnnl-dev headers' }, () => {
+  const start = torch.memory().tensors;
+  const packed = new PackedConv();
+  torch.tidy(() => torch.noGrad(() => {
+    for (const [k, groups, stride] of [[3, 1, 1], [1, 1, 1], [3, 8, 2]] as const) {
+      const w = toChannelsLast(torch.randn([8, 8 / groups, k, k]));
+      const b = torch.randn([8]);
+      const g = { stride, padding: Math.floor(k / 2), groups };
+      const x = toChannelsLast(torch.rand([2, 8, 9, 11]).sub(0.5));
+      const a: PackedActivation = { kind: 'leaky', slope: 0.1 };
+      const want = reference(x, w, b, g, a);
+      const addend = toChannelsLast(torch.randn(want.shape));
+      const expected = want.add(addend);
+      const into = addend.clone();
+      const sum = packed.forwardInto(x, w, b, g, a, into);
+      assert.ok(sum, `k=${k} groups=${groups}: fused`);
+      assert.ok(maxDiff(sum, expected) < 1e-4 && maxDiff(into, expected) < 1e-4, `k=${k} groups=${groups}: in place, differs by ${maxDiff(into, expected)}`);
+      assert.equal(packed.forwardInto(x, w, b, g, a, addend.contiguous()), null, 'a contiguous (NCHW) addend is declined');
+      assert.equal(packed.forwardInto(x, w, b, g, a, toChannelsLast(torch.zeros([2, 8, 3, 3]))), null, 'a wrong shape is declined');
+      // the plain forward after an accumulating one packs again, without the add
+      assert.ok(maxDiff(packed.forward(x, w, b, g, a), want) < 1e-4);
+      packed.dispose();
+    }
+  }));
+  packed.dispose();
+  assert.equal(torch.memory().tensors, start);
+});
