@@ -204,9 +204,23 @@ export class Darknet extends Module {
     // a conv's or a shortcut's output is its own buffer (a shortcut's is a conv's, added into, or a new sum)
     const f = next.from;
     const ownsFrom = ['convolutional', 'shortcut'].includes(this.cfg.layers[f].type) && this.#lastUse[f] === i + 1 && !want.has(f);
-    if (this.#lastUse[i] !== i + 1 || want.has(i) || !ownsFrom) return null;
+    if (this.#lastUse[i] !== i + 1 || want.has(i) || !ownsFrom || !this.#onlyConvsRead(f, i)) return null;
     const from = outs[next.from];
     return from && from.shape[1] === this.cfg.channels[i] ? from : null; // its height and width: PackedConv.forwardInto checks
+  }
+
+  /**
+   * Whether every layer in (f, i) that reads layer f's output is a conv (a
+   * new buffer, no view of it) and layer i does not read it: then nothing
+   * the conv of layer i reads shares f's buffer, which it may write into.
+   */
+  #onlyConvsRead(f: number, i: number): boolean {
+    for (let j = f + 1; j <= i; j++) {
+      const l = this.cfg.layers[j];
+      const reads = l.type === 'route' ? l.layers : l.type === 'shortcut' ? [j - 1, l.from] : [j - 1];
+      if (reads.includes(f) && (j === i || l.type !== 'convolutional')) return false;
+    }
+    return true;
   }
 
   /** Whether layer j's output is its own buffer (a conv's), read by layer i alone and not asked for: i may overwrite it. */

@@ -58,3 +58,95 @@ test('a fused shortcut that adds into the conv before it leaves that conv output
   model.dispose();
   assert.equal(torch.memory().tensors, start);
 });
+
+const RESIDUAL_CFG = `[net]
+width=32
+height=32
+channels=3
+
+[convolutional]
+batch_normalize=1
+filters=8
+size=3
+stride=1
+pad=1
+activation=leaky
+
+[convolutional]
+batch_normalize=1
+filters=4
+size=1
+stride=1
+pad=1
+activation=leaky
+
+[convolutional]
+batch_normalize=1
+filters=8
+size=3
+stride=1
+pad=1
+activation=leaky
+
+[shortcut]
+from=-3
+activation=linear
+
+[convolutional]
+batch_normalize=1
+filters=4
+size=1
+stride=1
+pad=1
+activation=leaky
+
+[convolutional]
+batch_normalize=1
+filters=8
+size=3
+stride=1
+pad=1
+activation=linear
+
+[shortcut]
+from=-3
+activation=linear
+
+[convolutional]
+batch_normalize=1
+filters=8
+size=3
+stride=1
+pad=1
+activation=linear
+
+[shortcut]
+from=-2
+activation=linear
+`;
+
+// layers 3 and 6 are shortcuts from a conv and from a shortcut; layer 8's from (6) is the input of
+// the conv before it (7), which must not write into what it reads: not fused
+test('plain shortcuts are added in the conv before them (from a conv and from a shortcut), as the unfused sum', () => {
+  const start = torch.memory().tensors;
+  const model = new Darknet(parseCfg(RESIDUAL_CFG)).eval();
+  randomizeWeights(model, 5);
+  let added = 0;
+  for (const block of model.blocks) {
+    if (!block) continue;
+    const forwardInto = block.forwardInto.bind(block);
+    block.forwardInto = (x, into) => {
+      const r = forwardInto(x, into);
+      if (r) added++;
+      return r;
+    };
+  }
+  const x = torch.rand([2, 3, 32, 32]);
+  const [plain] = torch.noGrad(() => model.fuseForInference(false).forwardLayers(x, [8]));
+  const [fused] = torch.noGrad(() => model.fuseForInference().forwardLayers(x, [8]));
+  assert.ok(maxDiff(plain, fused) < 1e-4, `differs by ${maxDiff(plain, fused)}`);
+  assert.equal(added, 2, 'layers 3 and 6 added in the conv pass (oneDNN built in), 8 not');
+  torch.dispose([plain, fused, x]);
+  model.dispose();
+  assert.equal(torch.memory().tensors, start);
+});
