@@ -34,6 +34,9 @@ export interface RawOutputs {
 }
 
 export class Detector {
+  /** The last call's input buffer, rewritten by the next call of the same batch size. */
+  #input: Float32Array | undefined;
+
   constructor(readonly model: Darknet, readonly names: string[], readonly inputSize: [number, number], readonly device: torch.Device = 'cpu') {
     const classes = model.heads[0]?.classes;
     if (classes === undefined) throw new Error(`${model.cfg.file}: no [yolo] layer (a Detector needs one)`);
@@ -82,7 +85,8 @@ export class Detector {
   /** Detection on decoded images; with `keepRaw` also returns the input and raw heads (caller disposes). */
   detectImages(images: RgbImage[], options: DetectOptions = {}, keepRaw = false): { results: DetectionResult[]; raw?: RawOutputs } {
     const [w, h] = this.inputSize;
-    const { data, geometries } = prepareBatchHwc(images, w, h, options.resize ?? 'letterbox');
+    const { data, geometries } = prepareBatchHwc(images, w, h, options.resize ?? 'letterbox', this.#input);
+    this.#input = data;
     // each call repeats the last one's allocations: keeping the block cache's pages saves re-faulting them
     return torch.cpuCache.keepingPages(() => torch.tidy(() => {
       // [B, 3, H, W] with channels-last strides, as the fused forward runs

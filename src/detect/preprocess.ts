@@ -93,9 +93,10 @@ export function prepareInput(img: RgbImage, netW: number, netH: number, mode: Re
  * it is neither copied per image nor transposed), the same values as
  * prepareInput's, and each image's geometry.
  */
-export function prepareBatchHwc(images: RgbImage[], netW: number, netH: number, mode: ResizeMode): { data: Float32Array; geometries: InputGeometry[] } {
+export function prepareBatchHwc(images: RgbImage[], netW: number, netH: number, mode: ResizeMode, reuse?: Float32Array): { data: Float32Array; geometries: InputGeometry[] } {
   const size = 3 * netW * netH;
-  const data = new Float32Array(images.length * size);
+  // `reuse` (a buffer of the right length from an earlier call, every value rewritten here): no fresh 2 MB per image to collect
+  const data = reuse?.length === images.length * size ? reuse : new Float32Array(images.length * size);
   const geometries = images.map((img, i) => placeInput(img, netW, netH, mode, { out: data, width: netW, height: netH, offset: i * size, hwc: true }));
   return { data, geometries };
 }
