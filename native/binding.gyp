@@ -34,6 +34,7 @@
         "src/cpu_allocator.cpp",
         "src/distributed.cpp",
         "src/distributed_autograd.cpp",
+        "src/batchnorm_leaky.cpp",
         "src/distributed_reducer.cpp",
         "src/script_objects.cpp"
       ],
