@@ -46,27 +46,36 @@ void sumShiftedScalar(const T* p, int64_t len, double shift, double& s1, double&
 template <typename T>
 void normLeakyScalar(const T* x, T* z, int64_t len, T a, T b, T slope) {
   for (int64_t i = 0; i < len; ++i) {
-    const T y = x[i] * a + b;
+    const T y = std::fma(x[i], a, b);
     z[i] = y > T(0) ? y : y * slope;
   }
 }
 
-// Σ g_y and Σ g_y·(x − mean) over one run.
-template <typename T>
-void gradSumsScalar(const T* g, const T* z, const T* x, int64_t len, T slope, double mean, double& sdy, double& sdyx) {
+// Backward needs x̂ = (x − mean)·invstd. With x saved it is (u − p)·q for
+// u = x, p = mean, q = invstd; recovered from z (FromZ) it is u = y =
+// (z > 0 ? z : z / slope), p = β, q = 1 / γ, and x need not be kept.
+template <typename T, bool FromZ>
+inline T sourceAt(const T* z, const T* x, int64_t i, T invSlope) {
+  if constexpr (FromZ) return z[i] > T(0) ? z[i] : z[i] * invSlope;
+  else return x[i];
+}
+
+// Σ g_y and Σ g_y·(u − p) over one run.
+template <typename T, bool FromZ>
+void gradSumsScalar(const T* g, const T* z, const T* x, int64_t len, T slope, T invSlope, double p, double& sdy, double& sdyu) {
   for (int64_t i = 0; i < len; ++i) {
     const double gy = double(z[i] > T(0) ? g[i] : g[i] * slope);
     sdy += gy;
-    sdyx += gy * (double(x[i]) - mean);
+    sdyu += gy * (double(sourceAt<T, FromZ>(z, x, i, invSlope)) - p);
   }
 }
 
-// g_x = g_y·a + (x − mean)·b + c (a = γ·invstd, b = −a·invstd²·Σg_y(x−mean)/n, c = −a·Σg_y/n).
-template <typename T>
-void gradInputScalar(const T* g, const T* z, const T* x, T* gx, int64_t len, T slope, T mean, T a, T b, T c) {
+// g_x = g_y·a + (u − p)·b + c (a = γ·invstd, b = −a·q·Σg_y·x̂/n, c = −a·Σg_y/n).
+template <typename T, bool FromZ>
+void gradInputScalar(const T* g, const T* z, const T* x, T* gx, int64_t len, T slope, T invSlope, T p, T a, T b, T c) {
   for (int64_t i = 0; i < len; ++i) {
     const T gy = z[i] > T(0) ? g[i] : g[i] * slope;
-    gx[i] = gy * a + (x[i] - mean) * b + c;
+    gx[i] = gy * a + (sourceAt<T, FromZ>(z, x, i, invSlope) - p) * b + c;
   }
 }
 
@@ -108,38 +117,51 @@ __attribute__((target("avx2,fma"))) void normLeakyAvx2(const float* x, float* z,
   normLeakyScalar(x + i, z + i, len - i, a, b, slope);
 }
 
-__attribute__((target("avx2,fma"))) void gradSumsAvx2(const float* g, const float* z, const float* x, int64_t len, float slope,
-                                                      double mean, double& sdy, double& sdyx) {
-  const __m256 vs = _mm256_set1_ps(slope);
-  const __m256d m = _mm256_set1_pd(mean);
+template <bool FromZ>
+__attribute__((target("avx2,fma"))) inline __m256 sourceAvx2(const float* z, const float* x, int64_t i, __m256 invSlope) {
+  if constexpr (FromZ) {
+    const __m256 v = _mm256_loadu_ps(z + i);
+    return _mm256_blendv_ps(_mm256_mul_ps(v, invSlope), v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ));
+  } else {
+    return _mm256_loadu_ps(x + i);
+  }
+}
+
+template <bool FromZ>
+__attribute__((target("avx2,fma"))) void gradSumsAvx2(const float* g, const float* z, const float* x, int64_t len, float slope, float invSlope,
+                                                      double p, double& sdy, double& sdyu) {
+  const __m256 vs = _mm256_set1_ps(slope), vi = _mm256_set1_ps(invSlope);
+  const __m256d m = _mm256_set1_pd(p);
   __m256d a1 = _mm256_setzero_pd(), b1 = a1, a2 = a1, b2 = a1;
   int64_t i = 0;
   for (; i + 8 <= len; i += 8) {
     const __m256 gy = leakyGrad(_mm256_loadu_ps(g + i), _mm256_loadu_ps(z + i), vs);
-    const __m256 xv = _mm256_loadu_ps(x + i);
+    const __m256 u = sourceAvx2<FromZ>(z, x, i, vi);
     const __m256d glo = _mm256_cvtps_pd(_mm256_castps256_ps128(gy)), ghi = _mm256_cvtps_pd(_mm256_extractf128_ps(gy, 1));
-    const __m256d xlo = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(xv)), m);
-    const __m256d xhi = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(xv, 1)), m);
+    const __m256d ulo = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(u)), m);
+    const __m256d uhi = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(u, 1)), m);
     a1 = _mm256_add_pd(a1, glo);
     b1 = _mm256_add_pd(b1, ghi);
-    a2 = _mm256_fmadd_pd(glo, xlo, a2);
-    b2 = _mm256_fmadd_pd(ghi, xhi, b2);
+    a2 = _mm256_fmadd_pd(glo, ulo, a2);
+    b2 = _mm256_fmadd_pd(ghi, uhi, b2);
   }
   sdy += hsum(_mm256_add_pd(a1, b1));
-  sdyx += hsum(_mm256_add_pd(a2, b2));
-  gradSumsScalar(g + i, z + i, x + i, len - i, slope, mean, sdy, sdyx);
+  sdyu += hsum(_mm256_add_pd(a2, b2));
+  gradSumsScalar<float, FromZ>(g + i, z + i, FromZ ? x : x + i, len - i, slope, invSlope, p, sdy, sdyu);
 }
 
+template <bool FromZ>
 __attribute__((target("avx2,fma"))) void gradInputAvx2(const float* g, const float* z, const float* x, float* gx, int64_t len, float slope,
-                                                       float mean, float a, float b, float c) {
-  const __m256 vs = _mm256_set1_ps(slope), vm = _mm256_set1_ps(mean), va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b), vc = _mm256_set1_ps(c);
+                                                       float invSlope, float p, float a, float b, float c) {
+  const __m256 vs = _mm256_set1_ps(slope), vi = _mm256_set1_ps(invSlope), vp = _mm256_set1_ps(p);
+  const __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b), vc = _mm256_set1_ps(c);
   int64_t i = 0;
   for (; i + 8 <= len; i += 8) {
     const __m256 gy = leakyGrad(_mm256_loadu_ps(g + i), _mm256_loadu_ps(z + i), vs);
-    const __m256 xm = _mm256_sub_ps(_mm256_loadu_ps(x + i), vm);
-    _mm256_storeu_ps(gx + i, _mm256_fmadd_ps(gy, va, _mm256_fmadd_ps(xm, vb, vc)));
+    const __m256 um = _mm256_sub_ps(sourceAvx2<FromZ>(z, x, i, vi), vp);
+    _mm256_storeu_ps(gx + i, _mm256_fmadd_ps(gy, va, _mm256_fmadd_ps(um, vb, vc)));
   }
-  gradInputScalar(g + i, z + i, x + i, gx + i, len - i, slope, mean, a, b, c);
+  gradInputScalar<float, FromZ>(g + i, z + i, FromZ ? x : x + i, gx + i, len - i, slope, invSlope, p, a, b, c);
 }
 
 bool hasAvx2() {
@@ -153,11 +175,13 @@ template <typename T>
 struct Kernels {
   static void sumShifted(const T* p, int64_t len, double shift, double& s1, double& s2) { sumShiftedScalar(p, len, shift, s1, s2); }
   static void normLeaky(const T* x, T* z, int64_t len, T a, T b, T s) { normLeakyScalar(x, z, len, a, b, s); }
-  static void gradSums(const T* g, const T* z, const T* x, int64_t len, T s, double m, double& sdy, double& sdyx) {
-    gradSumsScalar(g, z, x, len, s, m, sdy, sdyx);
+  template <bool FromZ>
+  static void gradSums(const T* g, const T* z, const T* x, int64_t len, T s, T is, double p, double& sdy, double& sdyu) {
+    gradSumsScalar<T, FromZ>(g, z, x, len, s, is, p, sdy, sdyu);
   }
-  static void gradInput(const T* g, const T* z, const T* x, T* gx, int64_t len, T s, T m, T a, T b, T c) {
-    gradInputScalar(g, z, x, gx, len, s, m, a, b, c);
+  template <bool FromZ>
+  static void gradInput(const T* g, const T* z, const T* x, T* gx, int64_t len, T s, T is, T p, T a, T b, T c) {
+    gradInputScalar<T, FromZ>(g, z, x, gx, len, s, is, p, a, b, c);
   }
 };
 
@@ -170,11 +194,14 @@ struct Kernels<float> {
   static void normLeaky(const float* x, float* z, int64_t len, float a, float b, float s) {
     hasAvx2() ? normLeakyAvx2(x, z, len, a, b, s) : normLeakyScalar(x, z, len, a, b, s);
   }
-  static void gradSums(const float* g, const float* z, const float* x, int64_t len, float s, double m, double& sdy, double& sdyx) {
-    hasAvx2() ? gradSumsAvx2(g, z, x, len, s, m, sdy, sdyx) : gradSumsScalar(g, z, x, len, s, m, sdy, sdyx);
+  template <bool FromZ>
+  static void gradSums(const float* g, const float* z, const float* x, int64_t len, float s, float is, double p, double& sdy, double& sdyu) {
+    hasAvx2() ? gradSumsAvx2<FromZ>(g, z, x, len, s, is, p, sdy, sdyu) : gradSumsScalar<float, FromZ>(g, z, x, len, s, is, p, sdy, sdyu);
   }
-  static void gradInput(const float* g, const float* z, const float* x, float* gx, int64_t len, float s, float m, float a, float b, float c) {
-    hasAvx2() ? gradInputAvx2(g, z, x, gx, len, s, m, a, b, c) : gradInputScalar(g, z, x, gx, len, s, m, a, b, c);
+  template <bool FromZ>
+  static void gradInput(const float* g, const float* z, const float* x, float* gx, int64_t len, float s, float is, float p, float a, float b,
+                        float c) {
+    hasAvx2() ? gradInputAvx2<FromZ>(g, z, x, gx, len, s, is, p, a, b, c) : gradInputScalar<float, FromZ>(g, z, x, gx, len, s, is, p, a, b, c);
   }
 };
 #endif
@@ -205,40 +232,75 @@ void forwardKernel(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b
       for (int64_t i = 0; i < L.n; ++i) Kernels<T>::sumShifted(xp + L.run(i, ch), L.hw, shift, s1, s2);
       const double d = s1 / L.count();
       const double varSum = std::max(0.0, s2 - s1 * d);  // Σ(x − mean)²
-      mp[ch] = shift + d;
-      ip[ch] = 1.0 / std::sqrt(varSum / L.count() + h.eps);
-      rmp[ch] = T(h.momentum * mp[ch] + (1 - h.momentum) * double(rmp[ch]));
-      rvp[ch] = T(h.momentum * (varSum / (L.count() - 1)) + (1 - h.momentum) * double(rvp[ch]));
-      const T a = T(ip[ch] * double(wp[ch])), sh = T(double(bp[ch]) - mp[ch] * double(a));
+      // mean, Σ(x − mean)², invstd, a = invstd·γ and β − mean·a rounded to T as aten's batch_norm
+      // rounds them (its statistics are of the input's dtype), and z = leaky(fma(x, a, β − mean·a)):
+      // float32 outputs as aten's, which cancel to ~0 where x·a ≈ −(β − mean·a)
+      const T meanT = T(shift + d);
+      const double varSumT = double(T(varSum));
+      const T invstdT = T(1.0 / std::sqrt(varSumT / L.count() + h.eps));
+      mp[ch] = double(meanT);
+      ip[ch] = double(invstdT);
+      const T m = T(h.momentum);  // aten rounds the momentum to the dtype too
+      rmp[ch] = m * meanT + (T(1) - m) * rmp[ch];
+      rvp[ch] = T(double(m) * (varSumT / (L.count() - 1)) + double((T(1) - m) * rvp[ch]));
+      const T a = invstdT * wp[ch], sh = std::fma(-meanT, a, bp[ch]);
       for (int64_t i = 0; i < L.n; ++i) Kernels<T>::normLeaky(xp + L.run(i, ch), zp + L.run(i, ch), L.hw, a, sh, T(h.slope));
     }
   });
 }
 
+// Whether backward can take x̂ from z, γ and β (FromZ), so that x need not be
+// kept: z's sign is y's (slope > 0), and every |γ| ≥ |β| / 16 (then x̂'s
+// rounding error from y = γx̂ + β stays within 17 ulps of |x̂| + 1).
 template <typename T>
-void backwardKernel(const at::Tensor& g, const at::Tensor& z, const at::Tensor& x, const at::Tensor& w, const at::Tensor& mean,
-                    const at::Tensor& invstd, double slope, at::Tensor& gx, at::Tensor& gw, at::Tensor& gb) {
-  const Layout L = layoutOf(x);
-  const T *gp = g.data_ptr<T>(), *zp = z.data_ptr<T>(), *xp = x.data_ptr<T>(), *wp = w.data_ptr<T>();
-  const double *mp = mean.data_ptr<double>(), *ip = invstd.data_ptr<double>();
+bool recoverable(const at::Tensor& w, const at::Tensor& b, double slope) {
+  if (!(slope > 0)) return false;
+  const T *wp = w.data_ptr<T>(), *bp = b.data_ptr<T>();
+  for (int64_t c = 0; c < w.numel(); ++c) {
+    const double gamma = std::abs(double(wp[c]));
+    if (!(gamma > 0) || !(std::abs(double(bp[c])) <= 16 * gamma)) return false;
+  }
+  return true;
+}
+
+struct Saved {
+  at::Tensor g, z, x, w, b, mean, invstd;  // x undefined when recovered from z
+  double slope;
+};
+
+template <typename T, bool FromZ>
+void backwardKernel(const Saved& s, at::Tensor& gx, at::Tensor& gw, at::Tensor& gb) {
+  const Layout L = layoutOf(s.z);
+  const T *gp = s.g.data_ptr<T>(), *zp = s.z.data_ptr<T>(), *wp = s.w.data_ptr<T>(), *bp = s.b.data_ptr<T>();
+  const T* xp = FromZ ? nullptr : s.x.data_ptr<T>();
+  const double *mp = s.mean.data_ptr<double>(), *ip = s.invstd.data_ptr<double>();
   T *gxp = gx.data_ptr<T>(), *gwp = gw.data_ptr<T>(), *gbp = gb.data_ptr<T>();
+  const T slope = T(s.slope), invSlope = T(1 / s.slope);
   at::parallel_for(0, L.c, 1, [&](int64_t c0, int64_t c1) {
     for (int64_t ch = c0; ch < c1; ++ch) {
-      double sdy = 0, sdyx = 0;
+      // x̂ = (u − p)·q: u = x, p = mean, q = invstd; or from z: u = y, p = β, q = 1 / γ
+      const double p = FromZ ? double(bp[ch]) : mp[ch], q = FromZ ? 1 / double(wp[ch]) : ip[ch];
+      double sdy = 0, sdyu = 0;
       for (int64_t i = 0; i < L.n; ++i) {
         const int64_t o = L.run(i, ch);
-        Kernels<T>::gradSums(gp + o, zp + o, xp + o, L.hw, T(slope), mp[ch], sdy, sdyx);
+        Kernels<T>::template gradSums<FromZ>(gp + o, zp + o, FromZ ? xp : xp + o, L.hw, slope, invSlope, p, sdy, sdyu);
       }
-      gwp[ch] = T(sdyx * ip[ch]);
+      const double sdyx = sdyu * q;  // Σ g_y·x̂
+      gwp[ch] = T(sdyx);
       gbp[ch] = T(sdy);
       const double a = ip[ch] * double(wp[ch]);
-      const T ta = T(a), tb = T(-a * ip[ch] * ip[ch] * sdyx / L.count()), tc = T(-a * sdy / L.count());
+      const T ta = T(a), tb = T(-a * q * sdyx / L.count()), tc = T(-a * sdy / L.count());
       for (int64_t i = 0; i < L.n; ++i) {
         const int64_t o = L.run(i, ch);
-        Kernels<T>::gradInput(gp + o, zp + o, xp + o, gxp + o, L.hw, T(slope), T(mp[ch]), ta, tb, tc);
+        Kernels<T>::template gradInput<FromZ>(gp + o, zp + o, FromZ ? xp : xp + o, gxp + o, L.hw, slope, invSlope, T(p), ta, tb, tc);
       }
     }
   });
+}
+
+template <typename T>
+void backwardOf(const Saved& s, at::Tensor& gx, at::Tensor& gw, at::Tensor& gb) {
+  s.x.defined() ? backwardKernel<T, false>(s, gx, gw, gb) : backwardKernel<T, true>(s, gx, gw, gb);
 }
 
 struct BatchNormLeakyFunction : public torch::autograd::Function<BatchNormLeakyFunction> {
@@ -249,9 +311,13 @@ struct BatchNormLeakyFunction : public torch::autograd::Function<BatchNormLeakyF
     at::Tensor invstd = at::empty_like(mean);
     at::Tensor rm = runningMean, rv = runningVar;
     const Hyper h{momentum, eps, slope};
-    if (x.scalar_type() == at::kFloat) forwardKernel<float>(x, weight, bias, rm, rv, z, mean, invstd, h);
+    const bool isFloat = x.scalar_type() == at::kFloat;
+    if (isFloat) forwardKernel<float>(x, weight, bias, rm, rv, z, mean, invstd, h);
     else forwardKernel<double>(x, weight, bias, rm, rv, z, mean, invstd, h);
-    ctx->save_for_backward({x, weight, z});  // z is this node's output: saved without a reference cycle
+    const bool fromZ = isFloat ? recoverable<float>(weight, bias, slope) : recoverable<double>(weight, bias, slope);
+    // z is this node's output: saved without a reference cycle. Without x, the conv output
+    // before this layer is freed once the forward moves on (one activation per layer less).
+    ctx->save_for_backward({fromZ ? at::Tensor() : x, weight, bias, z});
     ctx->saved_data["mean"] = mean;
     ctx->saved_data["invstd"] = invstd;
     ctx->saved_data["slope"] = slope;
@@ -260,13 +326,12 @@ struct BatchNormLeakyFunction : public torch::autograd::Function<BatchNormLeakyF
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     auto saved = ctx->get_saved_variables();
-    const at::Tensor &x = saved[0], &weight = saved[1], &z = saved[2];
-    const at::Tensor g = grads[0].contiguous();  // defined: the context materializes an absent one as zeros
-    const at::Tensor mean = ctx->saved_data["mean"].toTensor(), invstd = ctx->saved_data["invstd"].toTensor();
-    const double slope = ctx->saved_data["slope"].toDouble();
-    at::Tensor gx = at::empty_like(x, at::MemoryFormat::Contiguous), gw = at::empty_like(weight), gb = at::empty_like(weight);
-    if (x.scalar_type() == at::kFloat) backwardKernel<float>(g, z, x, weight, mean, invstd, slope, gx, gw, gb);
-    else backwardKernel<double>(g, z, x, weight, mean, invstd, slope, gx, gw, gb);
+    // grads[0] is defined: the context materializes an absent one as zeros
+    const Saved s{grads[0].contiguous(), saved[3], saved[0], saved[1], saved[2], ctx->saved_data["mean"].toTensor(),
+                  ctx->saved_data["invstd"].toTensor(), ctx->saved_data["slope"].toDouble()};
+    at::Tensor gx = at::empty_like(s.z, at::MemoryFormat::Contiguous), gw = at::empty_like(s.w), gb = at::empty_like(s.w);
+    if (s.z.scalar_type() == at::kFloat) backwardOf<float>(s, gx, gw, gb);
+    else backwardOf<double>(s, gx, gw, gb);
     return {gx, gw, gb, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
