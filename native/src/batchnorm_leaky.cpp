@@ -1,15 +1,16 @@
 // Training-mode batch norm followed by leaky ReLU as ONE libtorch autograd
-// Function: what aten::batch_norm (training) and leaky_relu_ compute, with
-// the same running-statistics update, in fewer passes over memory. Forward
-// reads x once for the per-channel statistics and once to write
-// z = leaky(x̂·γ + β), where batch norm + in-place leaky read and write the
-// activation three times more; backward reduces Σg_y and Σg_y·(x − mean)
-// with g_y = g·(z > 0 ? 1 : slope) in one pass and writes g_x in a second,
-// without the g_y tensor the two separate backwards allocate. Generic: any
-// [N, C, ...] dense float32/float64 CPU tensor; anything else is left to
-// the caller (the native function answers undefined). Sums in double; the
-// variance from sums shifted by the channel's first value (one pass, no
-// cancellation while the mean is within a few deviations of that value).
+// Function: what aten::batch_norm (training) and leaky_relu_ compute, in
+// fewer passes over memory. Forward reads x twice for the per-channel
+// statistics and once more to write z = leaky(x·a + b) (a = invstd·γ,
+// b = β − mean·a), where batch norm and the in-place leaky ReLU read it four
+// times and write it twice. Every number is aten's, bit for bit (the
+// statistics rounded to the input's dtype where aten rounds them, its fused
+// multiply-adds), and backward is aten's own leaky_relu_backward and
+// native_batch_norm_backward on them: float32 training then rounds exactly
+// as the two operators do (the data-parallel parity tests compare
+// float32 Adam updates, which magnify gradient noise under 1e-7, with
+// PyTorch's). Generic: any [N, C, ...] dense float32/float64 CPU tensor;
+// anything else is left to the caller (the native function answers undefined).
 #include "common.h"
 
 #include <ATen/Parallel.h>
@@ -31,16 +32,25 @@ using torch::autograd::variable_list;
 struct Layout {
   int64_t n, c, hw;
   int64_t run(int64_t i, int64_t ch) const { return (i * c + ch) * hw; }
-  double count() const { return double(n) * double(hw); }
+  int64_t count() const { return n * hw; }
 };
 
 template <typename T>
-void sumShiftedScalar(const T* p, int64_t len, double shift, double& s1, double& s2) {
+double sumScalar(const T* p, int64_t len) {
+  double s = 0;
+  for (int64_t i = 0; i < len; ++i) s += double(p[i]);
+  return s;
+}
+
+// Σ (x − mean)², each square in T as aten's collect_stats takes it.
+template <typename T>
+double squaredDeviationsScalar(const T* p, int64_t len, T mean) {
+  double s = 0;
   for (int64_t i = 0; i < len; ++i) {
-    const double d = double(p[i]) - shift;
-    s1 += d;
-    s2 += d * d;
+    const T d = p[i] - mean;
+    s += double(d * d);
   }
+  return s;
 }
 
 template <typename T>
@@ -51,60 +61,34 @@ void normLeakyScalar(const T* x, T* z, int64_t len, T a, T b, T slope) {
   }
 }
 
-// Backward needs x̂ = (x − mean)·invstd. With x saved it is (u − p)·q for
-// u = x, p = mean, q = invstd; recovered from z (FromZ) it is u = y =
-// (z > 0 ? z : z / slope), p = β, q = 1 / γ, and x need not be kept.
-template <typename T, bool FromZ>
-inline T sourceAt(const T* z, const T* x, int64_t i, T invSlope) {
-  if constexpr (FromZ) return z[i] > T(0) ? z[i] : z[i] * invSlope;
-  else return x[i];
-}
-
-// Σ g_y and Σ g_y·(u − p) over one run.
-template <typename T, bool FromZ>
-void gradSumsScalar(const T* g, const T* z, const T* x, int64_t len, T slope, T invSlope, double p, double& sdy, double& sdyu) {
-  for (int64_t i = 0; i < len; ++i) {
-    const double gy = double(z[i] > T(0) ? g[i] : g[i] * slope);
-    sdy += gy;
-    sdyu += gy * (double(sourceAt<T, FromZ>(z, x, i, invSlope)) - p);
-  }
-}
-
-// g_x = g_y·a + (u − p)·b + c (a = γ·invstd, b = −a·q·Σg_y·x̂/n, c = −a·Σg_y/n).
-template <typename T, bool FromZ>
-void gradInputScalar(const T* g, const T* z, const T* x, T* gx, int64_t len, T slope, T invSlope, T p, T a, T b, T c) {
-  for (int64_t i = 0; i < len; ++i) {
-    const T gy = z[i] > T(0) ? g[i] : g[i] * slope;
-    gx[i] = gy * a + (sourceAt<T, FromZ>(z, x, i, invSlope) - p) * b + c;
-  }
-}
-
 #ifdef YOLO_BNL_AVX2
 __attribute__((target("avx2,fma"))) double hsum(__m256d v) {
   __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
   return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
 }
 
-__attribute__((target("avx2,fma"))) void sumShiftedAvx2(const float* p, int64_t len, double shift, double& s1, double& s2) {
-  const __m256d k = _mm256_set1_pd(shift);
-  __m256d a1 = _mm256_setzero_pd(), b1 = a1, a2 = a1, b2 = a1;
+__attribute__((target("avx2,fma"))) double sumAvx2(const float* p, int64_t len) {
+  __m256d a = _mm256_setzero_pd(), b = a;
   int64_t i = 0;
   for (; i + 8 <= len; i += 8) {
     const __m256 v = _mm256_loadu_ps(p + i);
-    const __m256d lo = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), k);
-    const __m256d hi = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)), k);
-    a1 = _mm256_add_pd(a1, lo);
-    b1 = _mm256_add_pd(b1, hi);
-    a2 = _mm256_fmadd_pd(lo, lo, a2);
-    b2 = _mm256_fmadd_pd(hi, hi, b2);
+    a = _mm256_add_pd(a, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+    b = _mm256_add_pd(b, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
   }
-  s1 += hsum(_mm256_add_pd(a1, b1));
-  s2 += hsum(_mm256_add_pd(a2, b2));
-  sumShiftedScalar(p + i, len - i, shift, s1, s2);
+  return hsum(_mm256_add_pd(a, b)) + sumScalar(p + i, len - i);
 }
 
-__attribute__((target("avx2,fma"))) __m256 leakyGrad(__m256 g, __m256 z, __m256 slope) {
-  return _mm256_blendv_ps(_mm256_mul_ps(g, slope), g, _mm256_cmp_ps(z, _mm256_setzero_ps(), _CMP_GT_OQ));
+__attribute__((target("avx2,fma"))) double squaredDeviationsAvx2(const float* p, int64_t len, float mean) {
+  const __m256 m = _mm256_set1_ps(mean);
+  __m256d a = _mm256_setzero_pd(), b = a;
+  int64_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(p + i), m);
+    const __m256 sq = _mm256_mul_ps(d, d);  // rounded to float before the double sum, as aten's
+    a = _mm256_add_pd(a, _mm256_cvtps_pd(_mm256_castps256_ps128(sq)));
+    b = _mm256_add_pd(b, _mm256_cvtps_pd(_mm256_extractf128_ps(sq, 1)));
+  }
+  return hsum(_mm256_add_pd(a, b)) + squaredDeviationsScalar(p + i, len - i, mean);
 }
 
 __attribute__((target("avx2,fma"))) void normLeakyAvx2(const float* x, float* z, int64_t len, float a, float b, float slope) {
@@ -117,91 +101,29 @@ __attribute__((target("avx2,fma"))) void normLeakyAvx2(const float* x, float* z,
   normLeakyScalar(x + i, z + i, len - i, a, b, slope);
 }
 
-template <bool FromZ>
-__attribute__((target("avx2,fma"))) inline __m256 sourceAvx2(const float* z, const float* x, int64_t i, __m256 invSlope) {
-  if constexpr (FromZ) {
-    const __m256 v = _mm256_loadu_ps(z + i);
-    return _mm256_blendv_ps(_mm256_mul_ps(v, invSlope), v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ));
-  } else {
-    return _mm256_loadu_ps(x + i);
-  }
-}
-
-template <bool FromZ>
-__attribute__((target("avx2,fma"))) void gradSumsAvx2(const float* g, const float* z, const float* x, int64_t len, float slope, float invSlope,
-                                                      double p, double& sdy, double& sdyu) {
-  const __m256 vs = _mm256_set1_ps(slope), vi = _mm256_set1_ps(invSlope);
-  const __m256d m = _mm256_set1_pd(p);
-  __m256d a1 = _mm256_setzero_pd(), b1 = a1, a2 = a1, b2 = a1;
-  int64_t i = 0;
-  for (; i + 8 <= len; i += 8) {
-    const __m256 gy = leakyGrad(_mm256_loadu_ps(g + i), _mm256_loadu_ps(z + i), vs);
-    const __m256 u = sourceAvx2<FromZ>(z, x, i, vi);
-    const __m256d glo = _mm256_cvtps_pd(_mm256_castps256_ps128(gy)), ghi = _mm256_cvtps_pd(_mm256_extractf128_ps(gy, 1));
-    const __m256d ulo = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(u)), m);
-    const __m256d uhi = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(u, 1)), m);
-    a1 = _mm256_add_pd(a1, glo);
-    b1 = _mm256_add_pd(b1, ghi);
-    a2 = _mm256_fmadd_pd(glo, ulo, a2);
-    b2 = _mm256_fmadd_pd(ghi, uhi, b2);
-  }
-  sdy += hsum(_mm256_add_pd(a1, b1));
-  sdyu += hsum(_mm256_add_pd(a2, b2));
-  gradSumsScalar<float, FromZ>(g + i, z + i, FromZ ? x : x + i, len - i, slope, invSlope, p, sdy, sdyu);
-}
-
-template <bool FromZ>
-__attribute__((target("avx2,fma"))) void gradInputAvx2(const float* g, const float* z, const float* x, float* gx, int64_t len, float slope,
-                                                       float invSlope, float p, float a, float b, float c) {
-  const __m256 vs = _mm256_set1_ps(slope), vi = _mm256_set1_ps(invSlope), vp = _mm256_set1_ps(p);
-  const __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b), vc = _mm256_set1_ps(c);
-  int64_t i = 0;
-  for (; i + 8 <= len; i += 8) {
-    const __m256 gy = leakyGrad(_mm256_loadu_ps(g + i), _mm256_loadu_ps(z + i), vs);
-    const __m256 um = _mm256_sub_ps(sourceAvx2<FromZ>(z, x, i, vi), vp);
-    _mm256_storeu_ps(gx + i, _mm256_fmadd_ps(gy, va, _mm256_fmadd_ps(um, vb, vc)));
-  }
-  gradInputScalar<float, FromZ>(g + i, z + i, FromZ ? x : x + i, gx + i, len - i, slope, invSlope, p, a, b, c);
-}
-
 bool hasAvx2() {
   static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return yes;
 }
 #endif
 
-// The kernels for one run: AVX2 for float32 where the CPU has it, else the scalar loops.
+// The loops over one run: AVX2 for float32 where the CPU has it, else scalar.
 template <typename T>
 struct Kernels {
-  static void sumShifted(const T* p, int64_t len, double shift, double& s1, double& s2) { sumShiftedScalar(p, len, shift, s1, s2); }
+  static double sum(const T* p, int64_t len) { return sumScalar(p, len); }
+  static double squaredDeviations(const T* p, int64_t len, T mean) { return squaredDeviationsScalar(p, len, mean); }
   static void normLeaky(const T* x, T* z, int64_t len, T a, T b, T s) { normLeakyScalar(x, z, len, a, b, s); }
-  template <bool FromZ>
-  static void gradSums(const T* g, const T* z, const T* x, int64_t len, T s, T is, double p, double& sdy, double& sdyu) {
-    gradSumsScalar<T, FromZ>(g, z, x, len, s, is, p, sdy, sdyu);
-  }
-  template <bool FromZ>
-  static void gradInput(const T* g, const T* z, const T* x, T* gx, int64_t len, T s, T is, T p, T a, T b, T c) {
-    gradInputScalar<T, FromZ>(g, z, x, gx, len, s, is, p, a, b, c);
-  }
 };
 
 #ifdef YOLO_BNL_AVX2
 template <>
 struct Kernels<float> {
-  static void sumShifted(const float* p, int64_t len, double shift, double& s1, double& s2) {
-    hasAvx2() ? sumShiftedAvx2(p, len, shift, s1, s2) : sumShiftedScalar(p, len, shift, s1, s2);
+  static double sum(const float* p, int64_t len) { return hasAvx2() ? sumAvx2(p, len) : sumScalar(p, len); }
+  static double squaredDeviations(const float* p, int64_t len, float mean) {
+    return hasAvx2() ? squaredDeviationsAvx2(p, len, mean) : squaredDeviationsScalar(p, len, mean);
   }
   static void normLeaky(const float* x, float* z, int64_t len, float a, float b, float s) {
     hasAvx2() ? normLeakyAvx2(x, z, len, a, b, s) : normLeakyScalar(x, z, len, a, b, s);
-  }
-  template <bool FromZ>
-  static void gradSums(const float* g, const float* z, const float* x, int64_t len, float s, float is, double p, double& sdy, double& sdyu) {
-    hasAvx2() ? gradSumsAvx2<FromZ>(g, z, x, len, s, is, p, sdy, sdyu) : gradSumsScalar<float, FromZ>(g, z, x, len, s, is, p, sdy, sdyu);
-  }
-  template <bool FromZ>
-  static void gradInput(const float* g, const float* z, const float* x, float* gx, int64_t len, float s, float is, float p, float a, float b,
-                        float c) {
-    hasAvx2() ? gradInputAvx2<FromZ>(g, z, x, gx, len, s, is, p, a, b, c) : gradInputScalar<float, FromZ>(g, z, x, gx, len, s, is, p, a, b, c);
   }
 };
 #endif
@@ -214,125 +136,69 @@ struct Hyper {
   double momentum, eps, slope;
 };
 
-// Statistics, running-statistics update (as aten's batch_norm: momentum·batch
-// + (1 − momentum)·running, the variance unbiased) and z, channel by channel.
-template <typename T>
-void forwardKernel(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, const at::Tensor& rm, const at::Tensor& rv,
-                   at::Tensor& z, at::Tensor& mean, at::Tensor& invstd, const Hyper& h) {
-  const Layout L = layoutOf(x);
-  const T* xp = x.data_ptr<T>();
-  T* zp = z.data_ptr<T>();
-  const T *wp = w.data_ptr<T>(), *bp = b.data_ptr<T>();
-  T *rmp = rm.data_ptr<T>(), *rvp = rv.data_ptr<T>();
-  double *mp = mean.data_ptr<double>(), *ip = invstd.data_ptr<double>();
-  at::parallel_for(0, L.c, 1, [&](int64_t c0, int64_t c1) {
-    for (int64_t ch = c0; ch < c1; ++ch) {
-      const double shift = L.n * L.hw > 0 ? double(xp[L.run(0, ch)]) : 0.0;
-      double s1 = 0, s2 = 0;
-      for (int64_t i = 0; i < L.n; ++i) Kernels<T>::sumShifted(xp + L.run(i, ch), L.hw, shift, s1, s2);
-      const double d = s1 / L.count();
-      const double varSum = std::max(0.0, s2 - s1 * d);  // Σ(x − mean)²
-      // mean, Σ(x − mean)², invstd, a = invstd·γ and β − mean·a rounded to T as aten's batch_norm
-      // rounds them (its statistics are of the input's dtype), and z = leaky(fma(x, a, β − mean·a)):
-      // float32 outputs as aten's, which cancel to ~0 where x·a ≈ −(β − mean·a)
-      const T meanT = T(shift + d);
-      const double varSumT = double(T(varSum));
-      const T invstdT = T(1.0 / std::sqrt(varSumT / L.count() + h.eps));
-      mp[ch] = double(meanT);
-      ip[ch] = double(invstdT);
-      const T m = T(h.momentum);  // aten rounds the momentum to the dtype too
-      rmp[ch] = m * meanT + (T(1) - m) * rmp[ch];
-      rvp[ch] = T(double(m) * (varSumT / (L.count() - 1)) + double((T(1) - m) * rvp[ch]));
-      const T a = invstdT * wp[ch], sh = std::fma(-meanT, a, bp[ch]);
-      for (int64_t i = 0; i < L.n; ++i) Kernels<T>::normLeaky(xp + L.run(i, ch), zp + L.run(i, ch), L.hw, a, sh, T(h.slope));
-    }
-  });
-}
-
-// Whether backward can take x̂ from z, γ and β (FromZ), so that x need not be
-// kept: z's sign is y's (slope > 0), and every |γ| ≥ |β| / 16 (then x̂'s
-// rounding error from y = γx̂ + β stays within 17 ulps of |x̂| + 1).
-template <typename T>
-bool recoverable(const at::Tensor& w, const at::Tensor& b, double slope) {
-  if (!(slope > 0)) return false;
-  const T *wp = w.data_ptr<T>(), *bp = b.data_ptr<T>();
-  for (int64_t c = 0; c < w.numel(); ++c) {
-    const double gamma = std::abs(double(wp[c]));
-    if (!(gamma > 0) || !(std::abs(double(bp[c])) <= 16 * gamma)) return false;
-  }
-  return true;
-}
-
-struct Saved {
-  at::Tensor g, z, x, w, b, mean, invstd;  // x undefined when recovered from z
-  double slope;
+struct ForwardTensors {
+  const at::Tensor &x, &w, &b;
+  at::Tensor &rm, &rv, &z, &mean, &invstd;  // mean and invstd: aten's saved statistics, of x's dtype
 };
 
-template <typename T, bool FromZ>
-void backwardKernel(const Saved& s, at::Tensor& gx, at::Tensor& gw, at::Tensor& gb) {
-  const Layout L = layoutOf(s.z);
-  const T *gp = s.g.data_ptr<T>(), *zp = s.z.data_ptr<T>(), *wp = s.w.data_ptr<T>(), *bp = s.b.data_ptr<T>();
-  const T* xp = FromZ ? nullptr : s.x.data_ptr<T>();
-  const double *mp = s.mean.data_ptr<double>(), *ip = s.invstd.data_ptr<double>();
-  T *gxp = gx.data_ptr<T>(), *gwp = gw.data_ptr<T>(), *gbp = gb.data_ptr<T>();
-  const T slope = T(s.slope), invSlope = T(1 / s.slope);
-  at::parallel_for(0, L.c, 1, [&](int64_t c0, int64_t c1) {
-    for (int64_t ch = c0; ch < c1; ++ch) {
-      // x̂ = (u − p)·q: u = x, p = mean, q = invstd; or from z: u = y, p = β, q = 1 / γ
-      const double p = FromZ ? double(bp[ch]) : mp[ch], q = FromZ ? 1 / double(wp[ch]) : ip[ch];
-      double sdy = 0, sdyu = 0;
-      for (int64_t i = 0; i < L.n; ++i) {
-        const int64_t o = L.run(i, ch);
-        Kernels<T>::template gradSums<FromZ>(gp + o, zp + o, FromZ ? xp : xp + o, L.hw, slope, invSlope, p, sdy, sdyu);
-      }
-      const double sdyx = sdyu * q;  // Σ g_y·x̂
-      gwp[ch] = T(sdyx);
-      gbp[ch] = T(sdy);
-      const double a = ip[ch] * double(wp[ch]);
-      const T ta = T(a), tb = T(-a * q * sdyx / L.count()), tc = T(-a * sdy / L.count());
-      for (int64_t i = 0; i < L.n; ++i) {
-        const int64_t o = L.run(i, ch);
-        Kernels<T>::template gradInput<FromZ>(gp + o, zp + o, FromZ ? xp : xp + o, gxp + o, L.hw, slope, invSlope, T(p), ta, tb, tc);
-      }
-    }
-  });
+// One channel: the statistics as aten's batch_norm_cpu_update_stats_template
+// and collect_stats take them (mean = Σx / n in double rounded to T; Σ(x −
+// mean)² of T squares, rounded to T; divisions by n in T), the running ones
+// updated with the momentum rounded to T, then z.
+template <typename T>
+void forwardChannel(const ForwardTensors& t, const Layout& L, int64_t ch, const Hyper& h) {
+  const T* xp = t.x.data_ptr<T>();
+  double sum = 0, sq = 0;
+  for (int64_t i = 0; i < L.n; ++i) sum += Kernels<T>::sum(xp + L.run(i, ch), L.hw);
+  const T mean = T(sum / double(L.count()));
+  for (int64_t i = 0; i < L.n; ++i) sq += Kernels<T>::squaredDeviations(xp + L.run(i, ch), L.hw, mean);
+  const T varSum = T(sq);
+  const T invstd = T(1.0 / std::sqrt(double(varSum / T(L.count())) + h.eps));
+  t.mean.data_ptr<T>()[ch] = mean;
+  t.invstd.data_ptr<T>()[ch] = invstd;
+  const T m = T(h.momentum);
+  T* rm = t.rm.data_ptr<T>() + ch;
+  T* rv = t.rv.data_ptr<T>() + ch;
+  *rm = m * mean + (T(1) - m) * *rm;
+  *rv = T(double(m) * double(varSum / T(L.count() - 1)) + double((T(1) - m) * *rv));
+  const T a = invstd * t.w.data_ptr<T>()[ch], b = std::fma(-mean, a, t.b.data_ptr<T>()[ch]);
+  T* zp = t.z.data_ptr<T>();
+  for (int64_t i = 0; i < L.n; ++i) Kernels<T>::normLeaky(xp + L.run(i, ch), zp + L.run(i, ch), L.hw, a, b, T(h.slope));
 }
 
 template <typename T>
-void backwardOf(const Saved& s, at::Tensor& gx, at::Tensor& gw, at::Tensor& gb) {
-  s.x.defined() ? backwardKernel<T, false>(s, gx, gw, gb) : backwardKernel<T, true>(s, gx, gw, gb);
+void forwardKernel(const ForwardTensors& t, const Hyper& h) {
+  const Layout L = layoutOf(t.x);
+  at::parallel_for(0, L.c, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t ch = c0; ch < c1; ++ch) forwardChannel<T>(t, L, ch, h);
+  });
 }
 
 struct BatchNormLeakyFunction : public torch::autograd::Function<BatchNormLeakyFunction> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                             const at::Tensor& runningMean, const at::Tensor& runningVar, double momentum, double eps, double slope) {
     at::Tensor z = at::empty_like(x, at::MemoryFormat::Contiguous);
-    at::Tensor mean = at::empty({x.size(1)}, x.options().dtype(at::kDouble));
-    at::Tensor invstd = at::empty_like(mean);
+    at::Tensor mean = at::empty({x.size(1)}, x.options()), invstd = at::empty_like(mean);
     at::Tensor rm = runningMean, rv = runningVar;
+    const ForwardTensors t{x, weight, bias, rm, rv, z, mean, invstd};
     const Hyper h{momentum, eps, slope};
-    const bool isFloat = x.scalar_type() == at::kFloat;
-    if (isFloat) forwardKernel<float>(x, weight, bias, rm, rv, z, mean, invstd, h);
-    else forwardKernel<double>(x, weight, bias, rm, rv, z, mean, invstd, h);
-    const bool fromZ = isFloat ? recoverable<float>(weight, bias, slope) : recoverable<double>(weight, bias, slope);
-    // z is this node's output: saved without a reference cycle. Without x, the conv output
-    // before this layer is freed once the forward moves on (one activation per layer less).
-    ctx->save_for_backward({fromZ ? at::Tensor() : x, weight, bias, z});
-    ctx->saved_data["mean"] = mean;
-    ctx->saved_data["invstd"] = invstd;
+    if (x.scalar_type() == at::kFloat) forwardKernel<float>(t, h);
+    else forwardKernel<double>(t, h);
+    // z is this node's output: saved without a reference cycle
+    ctx->save_for_backward({x, weight, z, mean, invstd});
+    ctx->saved_data["eps"] = eps;
     ctx->saved_data["slope"] = slope;
     return z;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
-    auto saved = ctx->get_saved_variables();
-    // grads[0] is defined: the context materializes an absent one as zeros
-    const Saved s{grads[0].contiguous(), saved[3], saved[0], saved[1], saved[2], ctx->saved_data["mean"].toTensor(),
-                  ctx->saved_data["invstd"].toTensor(), ctx->saved_data["slope"].toDouble()};
-    at::Tensor gx = at::empty_like(s.z, at::MemoryFormat::Contiguous), gw = at::empty_like(s.w), gb = at::empty_like(s.w);
-    if (s.z.scalar_type() == at::kFloat) backwardOf<float>(s, gx, gw, gb);
-    else backwardOf<double>(s, gx, gw, gb);
-    return {gx, gw, gb, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+    auto s = ctx->get_saved_variables();
+    // grads[0] is defined (the context materializes an absent one as zeros);
+    // the gradient as LeakyReluBackward1 and NativeBatchNormBackward0 compute it
+    at::Tensor gy = at::leaky_relu_backward(grads[0], s[2], ctx->saved_data["slope"].toDouble(), true);
+    auto r = at::native_batch_norm_backward(gy, s[0], s[1], at::Tensor(), at::Tensor(), s[3], s[4], true,
+                                            ctx->saved_data["eps"].toDouble(), {true, true, true});
+    return {std::get<0>(r), std::get<1>(r), std::get<2>(r), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 
@@ -341,8 +207,9 @@ bool denseCpu(const at::Tensor& t, at::ScalarType type) {
 }
 
 // batchNormLeaky(x, weight, bias, runningMean, runningVar, [momentum, eps, slope]) -> z, or undefined (nothing
-// changed) unless x is a dense float32/float64 CPU tensor [N, C, ...] with N·(spatial) > 0 and the four
-// per-channel tensors dense [C] of its dtype, and slope ≥ 0 (z's sign is y's): the caller then runs batch_norm and leaky_relu_.
+// changed) unless x is a dense float32/float64 CPU tensor [N, C, ...] with N·(spatial) > 1, the four
+// per-channel tensors dense [C] of its dtype, and slope ≥ 0 (z's sign is y's): the caller then runs
+// batch_norm and leaky_relu.
 Napi::Value BatchNormLeaky(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   const at::Tensor& x = unwrapTensor(env, info[0], "batchNormLeaky input");
@@ -353,7 +220,8 @@ Napi::Value BatchNormLeaky(const Napi::CallbackInfo& info) {
   auto hy = info[5].As<Napi::Array>();
   const double momentum = hy.Get(0u).ToNumber().DoubleValue(), eps = hy.Get(1u).ToNumber().DoubleValue(), slope = hy.Get(2u).ToNumber().DoubleValue();
   const at::ScalarType type = x.scalar_type();
-  if ((type != at::kFloat && type != at::kDouble) || !denseCpu(x, type) || x.dim() < 2 || x.numel() == 0 || !(slope >= 0)) return env.Undefined();
+  if ((type != at::kFloat && type != at::kDouble) || !denseCpu(x, type) || x.dim() < 2 || !(slope >= 0)) return env.Undefined();
+  if (x.size(1) == 0 || x.numel() / x.size(1) < 2) return env.Undefined();  // one value per channel: aten's own answer (and error)
   for (const at::Tensor* t : per)
     if (!denseCpu(*t, type) || t->dim() != 1 || t->size(0) != x.size(1)) return env.Undefined();
   return wrapTensor(env, BatchNormLeakyFunction::apply(x, *per[0], *per[1], *per[2], *per[3], momentum, eps, slope));

@@ -3,9 +3,8 @@
 // F.leaky_relu(F.batch_norm(training=True)): output, updated running
 // statistics and the gradients of x, γ and β, in float32 and float64, on odd
 // shapes (batch 1, lengths that leave vector tails, 2-D and 3-D inputs, a
-// mean 8 deviations from zero), both ways backward takes x̂: from the saved x (a γ
-// near 0 or small against β) and recovered from z, γ and β (every
-// |γ| ≥ |β| / 16); and one case worked by hand.
+// mean 8 deviations from zero, a γ near 0); against the two operators it
+// replaces in this process, bit for bit; and one case worked by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
@@ -27,24 +26,24 @@ for case in ARGS:
     for k in ['rm', 'rv']: save(case['name'] + '.' + k, i[k])
 `;
 
-/** affine 'saved-x': γ ~ N(0, 1) with one channel's 1e-3 (backward keeps x); 'from-z': γ in [0.5, 1.5), |β| < 8γ. */
-interface Case { name: string; shape: number[]; dtype: 'float32' | 'float64'; scale: number; offset: number; affine: 'saved-x' | 'from-z' }
+/** affine 'wide': γ ~ N(0, 1) with one channel's 1e-3, β ~ N(0, 1); 'unit': γ in [0.5, 1.5), |β| < 8γ. */
+interface Case { name: string; shape: number[]; dtype: 'float32' | 'float64'; scale: number; offset: number; affine: 'wide' | 'unit' }
 
 const CASES: Case[] = [
-  { name: 'f32_basic', shape: [4, 3, 5, 5], dtype: 'float32', scale: 3, offset: 1, affine: 'saved-x' },
-  { name: 'f32_basic_z', shape: [4, 3, 5, 5], dtype: 'float32', scale: 3, offset: 1, affine: 'from-z' },
-  { name: 'f32_batch1_odd', shape: [1, 5, 7, 3], dtype: 'float32', scale: 1, offset: 0, affine: 'saved-x' },
-  { name: 'f32_batch1_odd_z', shape: [1, 5, 7, 3], dtype: 'float32', scale: 1, offset: 0, affine: 'from-z' },
-  { name: 'f32_tails', shape: [2, 4, 37, 41], dtype: 'float32', scale: 2, offset: -0.5, affine: 'saved-x' },
-  { name: 'f32_tails_z', shape: [2, 4, 37, 41], dtype: 'float32', scale: 2, offset: -0.5, affine: 'from-z' },
-  { name: 'f32_far_mean_z', shape: [3, 2, 9, 11], dtype: 'float32', scale: 0.5, offset: 4, affine: 'from-z' },
-  { name: 'f32_3d', shape: [2, 6, 13], dtype: 'float32', scale: 1, offset: 0.3, affine: 'saved-x' },
-  { name: 'f32_2d_z', shape: [9, 4], dtype: 'float32', scale: 1, offset: 0, affine: 'from-z' },
-  { name: 'f64_basic', shape: [4, 3, 5, 5], dtype: 'float64', scale: 3, offset: 1, affine: 'saved-x' },
-  { name: 'f64_batch1_odd_z', shape: [1, 5, 7, 3], dtype: 'float64', scale: 1, offset: 0, affine: 'from-z' },
-  { name: 'f64_tails', shape: [2, 4, 37, 41], dtype: 'float64', scale: 2, offset: -0.5, affine: 'saved-x' },
-  { name: 'f64_tails_z', shape: [2, 4, 37, 41], dtype: 'float64', scale: 2, offset: -0.5, affine: 'from-z' },
-  { name: 'f64_far_mean_z', shape: [3, 2, 9, 11], dtype: 'float64', scale: 0.5, offset: 4, affine: 'from-z' },
+  { name: 'f32_basic', shape: [4, 3, 5, 5], dtype: 'float32', scale: 3, offset: 1, affine: 'wide' },
+  { name: 'f32_basic_z', shape: [4, 3, 5, 5], dtype: 'float32', scale: 3, offset: 1, affine: 'unit' },
+  { name: 'f32_batch1_odd', shape: [1, 5, 7, 3], dtype: 'float32', scale: 1, offset: 0, affine: 'wide' },
+  { name: 'f32_batch1_odd_z', shape: [1, 5, 7, 3], dtype: 'float32', scale: 1, offset: 0, affine: 'unit' },
+  { name: 'f32_tails', shape: [2, 4, 37, 41], dtype: 'float32', scale: 2, offset: -0.5, affine: 'wide' },
+  { name: 'f32_tails_z', shape: [2, 4, 37, 41], dtype: 'float32', scale: 2, offset: -0.5, affine: 'unit' },
+  { name: 'f32_far_mean_z', shape: [3, 2, 9, 11], dtype: 'float32', scale: 0.5, offset: 4, affine: 'unit' },
+  { name: 'f32_3d', shape: [2, 6, 13], dtype: 'float32', scale: 1, offset: 0.3, affine: 'wide' },
+  { name: 'f32_2d_z', shape: [9, 4], dtype: 'float32', scale: 1, offset: 0, affine: 'unit' },
+  { name: 'f64_basic', shape: [4, 3, 5, 5], dtype: 'float64', scale: 3, offset: 1, affine: 'wide' },
+  { name: 'f64_batch1_odd_z', shape: [1, 5, 7, 3], dtype: 'float64', scale: 1, offset: 0, affine: 'unit' },
+  { name: 'f64_tails', shape: [2, 4, 37, 41], dtype: 'float64', scale: 2, offset: -0.5, affine: 'wide' },
+  { name: 'f64_tails_z', shape: [2, 4, 37, 41], dtype: 'float64', scale: 2, offset: -0.5, affine: 'unit' },
+  { name: 'f64_far_mean_z', shape: [3, 2, 9, 11], dtype: 'float64', scale: 0.5, offset: 4, affine: 'unit' },
 ];
 
 test('batchNormLeaky: output, running statistics and gradients match PyTorch (1e-5 float32, 1e-12 float64, of max(|v|, max|v| / 10))', (t) => {
@@ -56,12 +55,12 @@ test('batchNormLeaky: output, running statistics and gradients match PyTorch (1e
     torch.tidy(() => {
       const ours = CASES.map((c) => {
         const dtype = c.dtype, ch = c.shape[1];
-        const fromZ = c.affine === 'from-z';
-        const gamma = fromZ ? torch.rand([ch], { dtype }).add(0.5) : torch.randn([ch], { dtype });
-        if (!fromZ) gamma.narrow(0, 0, 1).fill_(1e-3);
+        const unit = c.affine === 'unit';
+        const gamma = unit ? torch.rand([ch], { dtype }).add(0.5) : torch.randn([ch], { dtype });
+        if (!unit) gamma.narrow(0, 0, 1).fill_(1e-3);
         const inputs = {
           x: torch.randn(c.shape, { dtype }).mul(c.scale).add(c.offset), g: gamma,
-          b: fromZ ? torch.rand([ch], { dtype }).sub(0.5).mul(16).mul(gamma) : torch.randn([ch], { dtype }),
+          b: unit ? torch.rand([ch], { dtype }).sub(0.5).mul(16).mul(gamma) : torch.randn([ch], { dtype }),
           rm: torch.randn([ch], { dtype }), rv: torch.rand([ch], { dtype }).add(0.5),
         };
         const gy = torch.randn(c.shape, { dtype });
@@ -87,6 +86,34 @@ test('batchNormLeaky: output, running statistics and gradients match PyTorch (1e
   } finally {
     ex.close();
   }
+  assert.equal(torch.memory().tensors, start);
+});
+
+test('batchNormLeaky: output, running statistics and gradients are the two operators\' (batchNorm + leaky_relu_), bit for bit', () => {
+  torch.manualSeed(5);
+  const start = torch.memory().tensors;
+  torch.tidy(() => {
+    for (const [shape, offset] of [[[4, 3, 5, 5], 1], [[2, 4, 37, 41], -0.5], [[1, 6, 13, 7], 3]] as [number[], number][]) {
+      const ch = shape[1];
+      const x = torch.randn(shape).mul(2).add(offset), gy = torch.randn(shape);
+      const w = torch.randn([ch]), b = torch.randn([ch]), rm = torch.randn([ch]), rv = torch.rand([ch]).add(0.5);
+      const run = (fused: boolean) => {
+        const [xi, wi, bi] = [x, w, b].map((v) => v.clone().requiresGrad_());
+        const rmi = rm.clone(), rvi = rv.clone();
+        const z = fused
+          ? F.batchNormLeaky(xi, rmi, rvi, { weight: wi, bias: bi, momentum: 0.03, eps: 1e-6, negativeSlope: 0.1 })
+          : torch.opInPlace(F.batchNorm(xi, rmi, rvi, { weight: wi, bias: bi, training: true, momentum: 0.03, eps: 1e-6 }), 'aten::leaky_relu_', 0.1);
+        z.backward(gy);
+        return { z: z.detach(), rm: rmi, rv: rvi, dx: xi.grad!, dw: wi.grad!, db: bi.grad! };
+      };
+      const fused = run(true), ops = run(false);
+      for (const [k, v] of Object.entries(fused)) {
+        const a = v.toArray(), e = (ops as Record<string, torch.Tensor>)[k].toArray();
+        const differ = a.filter((u, i) => !Object.is(u, e[i])).length;
+        assert.equal(differ, 0, `[${shape}] ${k}: ${differ} of ${a.length} values differ`);
+      }
+    }
+  });
   assert.equal(torch.memory().tensors, start);
 });
 
