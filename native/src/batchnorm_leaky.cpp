@@ -6,7 +6,8 @@
 // times and write it twice. Every number is aten's, bit for bit (the
 // statistics rounded to the input's dtype where aten rounds them, its fused
 // multiply-adds), and backward is aten's own leaky_relu_backward and
-// native_batch_norm_backward on them: float32 training then rounds exactly
+// native_batch_norm_backward on them, in two autograd nodes as the two
+// operators make (BatchNormTrainFunction): float32 training then rounds exactly
 // as the two operators do (the data-parallel parity tests compare
 // float32 Adam updates, which magnify gradient noise under 1e-7, with
 // PyTorch's). Generic: any [N, C, ...] dense float32/float64 CPU tensor;
@@ -174,7 +175,13 @@ void forwardKernel(const ForwardTensors& t, const Hyper& h) {
   });
 }
 
-struct BatchNormLeakyFunction : public torch::autograd::Function<BatchNormLeakyFunction> {
+// The graph these two nodes make is the two operators' own: a batch-norm node
+// (NativeBatchNormBackward0's gradient) whose output the leaky node
+// (LeakyReluBackward1's, in place) holds. So backward keeps no more memory
+// than theirs: the engine frees the leaky node's incoming gradient before
+// the batch-norm node allocates g_x.
+struct BatchNormTrainFunction : public torch::autograd::Function<BatchNormTrainFunction> {
+  // Returns z, the leaky ReLU already applied: LeakyInPlaceFunction then marks it so for autograd.
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                             const at::Tensor& runningMean, const at::Tensor& runningVar, double momentum, double eps, double slope) {
     at::Tensor z = at::empty_like(x, at::MemoryFormat::Contiguous);
@@ -184,21 +191,33 @@ struct BatchNormLeakyFunction : public torch::autograd::Function<BatchNormLeakyF
     const Hyper h{momentum, eps, slope};
     if (x.scalar_type() == at::kFloat) forwardKernel<float>(t, h);
     else forwardKernel<double>(t, h);
-    // z is this node's output: saved without a reference cycle
-    ctx->save_for_backward({x, weight, z, mean, invstd});
+    ctx->save_for_backward({x, weight, mean, invstd});
     ctx->saved_data["eps"] = eps;
+    return z;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto s = ctx->get_saved_variables();
+    // grads[0] (defined: the context materializes an absent one as zeros) is the leaky node's g_y
+    auto r = at::native_batch_norm_backward(grads[0], s[0], s[1], at::Tensor(), at::Tensor(), s[2], s[3], true,
+                                            ctx->saved_data["eps"].toDouble(), {true, true, true});
+    return {std::get<0>(r), std::get<1>(r), std::get<2>(r), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
+
+// leaky_relu_ on a tensor that already holds its result: nothing to compute forward, the
+// in-place leaky ReLU's node for autograd (its gradient needs only the result's sign).
+struct LeakyInPlaceFunction : public torch::autograd::Function<LeakyInPlaceFunction> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& z, double slope) {
+    ctx->mark_dirty({z});
+    ctx->save_for_backward({z});  // saved as this node's output: no reference cycle
     ctx->saved_data["slope"] = slope;
     return z;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     auto s = ctx->get_saved_variables();
-    // grads[0] is defined (the context materializes an absent one as zeros);
-    // the gradient as LeakyReluBackward1 and NativeBatchNormBackward0 compute it
-    at::Tensor gy = at::leaky_relu_backward(grads[0], s[2], ctx->saved_data["slope"].toDouble(), true);
-    auto r = at::native_batch_norm_backward(gy, s[0], s[1], at::Tensor(), at::Tensor(), s[3], s[4], true,
-                                            ctx->saved_data["eps"].toDouble(), {true, true, true});
-    return {std::get<0>(r), std::get<1>(r), std::get<2>(r), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+    return {at::leaky_relu_backward(grads[0], s[0], ctx->saved_data["slope"].toDouble(), true), at::Tensor()};
   }
 };
 
@@ -224,7 +243,8 @@ Napi::Value BatchNormLeaky(const Napi::CallbackInfo& info) {
   if (x.size(1) == 0 || x.numel() / x.size(1) < 2) return env.Undefined();  // one value per channel: aten's own answer (and error)
   for (const at::Tensor* t : per)
     if (!denseCpu(*t, type) || t->dim() != 1 || t->size(0) != x.size(1)) return env.Undefined();
-  return wrapTensor(env, BatchNormLeakyFunction::apply(x, *per[0], *per[1], *per[2], *per[3], momentum, eps, slope));
+  at::Tensor z = BatchNormTrainFunction::apply(x, *per[0], *per[1], *per[2], *per[3], momentum, eps, slope);
+  return wrapTensor(env, LeakyInPlaceFunction::apply(z, slope));
 }
 
 }  // namespace
