@@ -35,6 +35,7 @@
         "src/distributed.cpp",
         "src/distributed_autograd.cpp",
         "src/batchnorm_leaky.cpp",
+        "src/maxpool2x2.cpp",
         "src/distributed_reducer.cpp",
         "src/script_objects.cpp"
       ],

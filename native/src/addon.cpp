@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerDistributed(env, exports);
   registerDistributedAutograd(env, exports);
   registerBatchNormLeaky(env, exports);
+  registerMaxPool2x2(env, exports);
   registerDistributedReducer(env, exports);
   registerObjects(env, exports);
   return exports;

@@ -90,8 +90,16 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, o: MaxPool2dOptions = {})
       padded.dispose();
     }
   }
+  if (isTwo(kernelSize) && isTwo(stride) && isOne(o.padding ?? 0, 0) && isOne(o.dilation ?? 1, 1) && !o.ceilMode) {
+    // aten's values and gradients, without its int64 indices (native/src/maxpool2x2.cpp)
+    const h = native.maxPool2x2(x.handle);
+    if (h !== undefined) return new Tensor(h);
+  }
   return op('aten::max_pool2d', x, kernelSize, stride, o.padding ?? 0, o.dilation ?? 1, o.ceilMode ?? false);
 }
+
+const isOne = (p: Pair | number[], v: number) => (Array.isArray(p) ? p.every((e) => e === v) : p === v);
+const isTwo = (p: Pair) => isOne(p, 2);
 
 export function avgPool2d(x: Tensor, kernelSize: Pair, stride: Pair = kernelSize, padding: Pair = 0): Tensor {
   return op('aten::avg_pool2d', x, kernelSize, stride, padding);
