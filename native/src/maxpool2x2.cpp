@@ -66,9 +66,18 @@ __attribute__((target("avx2"))) inline void deinterleave(const float* p, __m256&
   odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 
-__attribute__((target("avx2"))) inline __m256 step(__m256 best, __m256 v) {
-  const __m256 take = _mm256_or_ps(_mm256_cmp_ps(v, best, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-  return _mm256_blendv_ps(best, v, take);
+// Where v wins over best (aten's rule): greater, or NaN.
+__attribute__((target("avx2"))) inline __m256 takes(__m256 v, __m256 best) {
+  return _mm256_or_ps(_mm256_cmp_ps(v, best, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+}
+
+__attribute__((target("avx2"))) inline __m256 step(__m256 best, __m256 v) { return _mm256_blendv_ps(best, v, takes(v, best)); }
+
+// The even and odd columns back in order, 16 floats from p.
+__attribute__((target("avx2"))) inline void interleave(float* p, __m256 even, __m256 odd) {
+  const __m256 lo = _mm256_unpacklo_ps(even, odd), hi = _mm256_unpackhi_ps(even, odd);
+  _mm256_storeu_ps(p, _mm256_permute2f128_ps(lo, hi, 0x20));
+  _mm256_storeu_ps(p + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
 }
 
 __attribute__((target("avx2"))) void poolRowAvx2(const float* r0, const float* r1, float* out, int64_t ow) {
@@ -80,6 +89,23 @@ __attribute__((target("avx2"))) void poolRowAvx2(const float* r0, const float* r
     _mm256_storeu_ps(out + j, step(step(step(a, b), c), d));
   }
   poolRowScalar(r0, r1, out, j, ow);
+}
+
+// Input gradients of 8 windows: g (+0, as aten's zero-filled sum) at each one's argmax, 0 elsewhere,
+// interleaved back into the two input rows.
+__attribute__((target("avx2"))) void gradRowAvx2(const float* r0, const float* r1, const float* g, float* d0, float* d1, int64_t j) {
+  __m256 a, b, c, d;
+  deinterleave(r0 + 2 * j, a, b);
+  deinterleave(r1 + 2 * j, c, d);
+  const __m256 tb = takes(b, a), best1 = _mm256_blendv_ps(a, b, tb);
+  const __m256 tc = takes(c, best1), best2 = _mm256_blendv_ps(best1, c, tc);
+  const __m256 td = takes(d, best2);
+  const __m256 inD = td, inC = _mm256_andnot_ps(td, tc), inB = _mm256_andnot_ps(_mm256_or_ps(tc, td), tb);
+  const __m256 inA = _mm256_andnot_ps(_mm256_or_ps(_mm256_or_ps(tb, tc), td), _mm256_castsi256_ps(_mm256_set1_epi32(-1)));
+  const __m256 zero = _mm256_setzero_ps(), gv = _mm256_add_ps(_mm256_loadu_ps(g + j), zero);
+  const __m256 ga = _mm256_and_ps(gv, inA), gb = _mm256_and_ps(gv, inB), gc = _mm256_and_ps(gv, inC), gd = _mm256_and_ps(gv, inD);
+  interleave(d0 + 2 * j, ga, gb);
+  interleave(d1 + 2 * j, gc, gd);
 }
 
 bool hasAvx2() {
@@ -124,7 +150,14 @@ void backwardKernel(const at::Tensor& x, const at::Tensor& g, at::Tensor& gx) {
       const int64_t plane = r / P.oh, row = r % P.oh, at0 = plane * P.h * P.w + row * 2 * P.w;
       const T *r0 = xp + at0, *r1 = r0 + P.w, *gr = gp + r * P.ow;
       T *d0 = gxp + at0, *d1 = d0 + P.w;
-      for (int64_t j = 0; j < P.ow; ++j) {
+      int64_t j = 0;
+#ifdef YOLO_MP_AVX2
+      if constexpr (std::is_same_v<T, float>) {
+        if (hasAvx2())
+          for (; j + 8 <= P.ow; j += 8) gradRowAvx2(r0, r1, gr, d0, d1, j);
+      }
+#endif
+      for (; j < P.ow; ++j) {
         const T v[4] = {r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1]};
         const int k = argmaxOf(v);
         T* dst[4] = {d0 + 2 * j, d0 + 2 * j + 1, d1 + 2 * j, d1 + 2 * j + 1};
