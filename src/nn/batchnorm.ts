@@ -48,12 +48,12 @@ export class BatchNorm2d extends Module {
 
   /**
    * leakyRelu(forward(x)): in training mode, unless synchronised over ranks,
-   * one fused native Function (F.batchNormLeaky); otherwise the leaky ReLU in
-   * place on forward's new output (negativeSlope ≥ 0: its backward needs only
-   * that output's sign).
+   * F.batchNormLeaky (one fused forward); otherwise the leaky ReLU in place
+   * on forward's new output (negativeSlope ≥ 0: its backward needs only that
+   * output's sign).
    */
   forwardLeaky(x: Tensor, negativeSlope: number): Tensor {
-    if (!this.training || (this.processGroup && this.processGroup.worldSize > 1) || negativeSlope < 0) {
+    if (!this.training || (this.processGroup && this.processGroup.worldSize > 1)) {
       const y = this.forward(x);
       return negativeSlope >= 0 ? opInPlace(y, 'aten::leaky_relu_', negativeSlope) : F.leakyRelu(y, negativeSlope);
     }

@@ -39,10 +39,11 @@ export interface BatchNormLeakyOptions {
 
 /**
  * leakyRelu(batchNorm(x, training)) with the running statistics updated as
- * batchNorm does: one native autograd Function for dense float32/float64
- * CPU tensors (two passes over memory forward, two backward, where the two
- * operators take five and six), else the two operators (the leaky ReLU in
- * place on batch norm's new output: its backward needs only that output's sign).
+ * batchNorm does, bit for bit. For dense float32/float64 CPU tensors one
+ * native forward (it reads x three times and writes once, where the two
+ * operators read four times and write twice) under the two operators' own
+ * backward nodes; else the two operators (the leaky ReLU in place on batch
+ * norm's new output: its backward needs only that output's sign).
  */
 export function batchNormLeaky(input: Tensor, runningMean: Tensor, runningVar: Tensor, o: BatchNormLeakyOptions): Tensor {
   const momentum = o.momentum ?? 0.1, eps = o.eps ?? 1e-5, slope = o.negativeSlope ?? 0.01;
