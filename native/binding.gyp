@@ -36,6 +36,8 @@
         "src/cpu_allocator.cpp",
         "src/distributed.cpp",
         "src/distributed_autograd.cpp",
+        "src/batchnorm_leaky.cpp",
+        "src/maxpool2x2.cpp",
         "src/distributed_reducer.cpp",
         "src/script_objects.cpp",
         "src/nms.cpp"

@@ -12,6 +12,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerRuntime(env, exports);
   registerDistributed(env, exports);
   registerDistributedAutograd(env, exports);
+  registerBatchNormLeaky(env, exports);
+  registerMaxPool2x2(env, exports);
   registerDistributedReducer(env, exports);
   registerObjects(env, exports);
   return exports;

@@ -52,6 +52,8 @@ void registerRuntime(Napi::Env env, Napi::Object exports);
 void registerCpuAllocator(Napi::Env env, Napi::Object exports);
 void registerDistributed(Napi::Env env, Napi::Object exports);
 void registerDistributedAutograd(Napi::Env env, Napi::Object exports);
+void registerBatchNormLeaky(Napi::Env env, Napi::Object exports);
+void registerMaxPool2x2(Napi::Env env, Napi::Object exports);
 void registerDistributedReducer(Napi::Env env, Napi::Object exports);
 void registerObjects(Napi::Env env, Napi::Object exports);
 

@@ -17,6 +17,8 @@ type Tensor = torch.Tensor;
 
 /** darknet's epsilon, added to the standard deviation. */
 export const DARKNET_BN_EPS = 1e-6;
+/** darknet's leaky ReLU slope. */
+const LEAKY_SLOPE = 0.1;
 
 /**
  * `inPlace`: the caller owns x and nothing else reads it. Leaky ReLU then
@@ -27,7 +29,7 @@ export const DARKNET_BN_EPS = 1e-6;
 export function activate(x: Tensor, a: Activation, inPlace = !torch.isGradEnabled()): Tensor {
   switch (a) {
     case 'linear': return x;
-    case 'leaky': return inPlace ? torch.opInPlace(x, 'aten::leaky_relu_', 0.1) : torch.F.leakyRelu(x, 0.1);
+    case 'leaky': return inPlace ? torch.opInPlace(x, 'aten::leaky_relu_', LEAKY_SLOPE) : torch.F.leakyRelu(x, LEAKY_SLOPE);
     case 'relu': return torch.F.relu(x);
     case 'mish': return torch.F.mish(x);
     case 'swish': return torch.F.silu(x);
@@ -72,6 +74,8 @@ export class ConvBlock extends Module {
     if (this.folds) return this.#inferenceForward(x);
     return torch.tidy(() => {
       let y = this.conv.forward(x);
+      // training batch norm + leaky: one fused pass (BatchNorm2d.forwardLeaky)
+      if (this.bn?.training && this.spec.activation === 'leaky') return this.bn.forwardLeaky(y, LEAKY_SLOPE);
       if (this.bn) y = this.bn.training ? this.bn.forward(y) : darknetBatchNorm(y, this.bn);
       // y is this block's own new tensor (conv and batch-norm backward keep their inputs, not y)
       return activate(y, this.spec.activation, true);

@@ -68,12 +68,21 @@ export function upsample(spec: UpsampleSpec, x: Tensor): Tensor {
   });
 }
 
-/** Darknet pads floor(padding/2) before and the rest after, with -inf. */
+/**
+ * Darknet pads floor(padding/2) before and the rest after, with -inf. Padding
+ * only after that no window reaches (a 2x2 stride-2 pool's one column and row
+ * on an even map, as every yolov3-tiny pool but its last) is not made: the
+ * same windows of x give the same maxima and gradients without copying x.
+ */
 export function maxpool(spec: MaxPoolSpec, x: Tensor): Tensor {
   const before = Math.floor(spec.padding / 2);
   const after = spec.padding - before;
   if (spec.size === 1 && spec.stride === 1 && spec.padding === 0) return alias(x);
-  return torch.F.maxPool2d(x, spec.size, { stride: spec.stride, padding: spec.padding === 0 ? 0 : [before, after, before, after] });
+  const outputs = (n: number, pad: number) => Math.floor((n + pad - spec.size) / spec.stride) + 1;
+  const [h, w] = x.shape.slice(-2);
+  const unread = before === 0 && h >= spec.size && w >= spec.size && outputs(h, after) === outputs(h, 0) && outputs(w, after) === outputs(w, 0);
+  const padding: [number, number, number, number] | 0 = spec.padding === 0 || unread ? 0 : [before, after, before, after];
+  return torch.F.maxPool2d(x, spec.size, { stride: spec.stride, padding });
 }
 
 export function avgpool(_spec: AvgPoolSpec, x: Tensor): Tensor {

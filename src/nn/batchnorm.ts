@@ -1,4 +1,4 @@
-import { Tensor, F, ones, zeros, noGrad } from '../torch/index.js';
+import { Tensor, F, ones, zeros, noGrad, opInPlace } from '../torch/index.js';
 import type { ProcessGroup } from '../torch/distributed.js';
 import { Module } from './module.js';
 import { syncBatchNormTraining } from './sync_batchnorm.js';
@@ -44,6 +44,22 @@ export class BatchNorm2d extends Module {
       momentum: this.momentum,
       eps: this.eps,
     });
+  }
+
+  /**
+   * leakyRelu(forward(x)): in training mode, unless synchronised over ranks,
+   * F.batchNormLeaky (one fused forward); otherwise the leaky ReLU in place
+   * on forward's new output (negativeSlope ≥ 0: its backward needs only that
+   * output's sign).
+   */
+  forwardLeaky(x: Tensor, negativeSlope: number): Tensor {
+    if (!this.training || (this.processGroup && this.processGroup.worldSize > 1)) {
+      const y = this.forward(x);
+      return negativeSlope >= 0 ? opInPlace(y, 'aten::leaky_relu_', negativeSlope) : F.leakyRelu(y, negativeSlope);
+    }
+    noGrad(() => this.numBatchesTracked.add_(1));
+    const { weight, bias, momentum, eps } = this;
+    return F.batchNormLeaky(x, this.runningMean, this.runningVar, { weight, bias, momentum, eps, negativeSlope });
   }
 }
 

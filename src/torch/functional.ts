@@ -1,6 +1,7 @@
 // nn.functional: neural-network operators with PyTorch's names and defaults.
-import { Tensor, op, opMany } from './tensor.js';
+import { Tensor, op, opMany, opInPlace } from './tensor.js';
 import { reductionCode, type Reduction } from './dtype.js';
+import { native } from './native.js';
 
 type Pair = number | [number, number];
 
@@ -26,6 +27,31 @@ export interface BatchNormOptions {
 
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, o: BatchNormOptions = {}): Tensor {
   return op('aten::batch_norm', input, o.weight ?? null, o.bias ?? null, runningMean, runningVar, o.training ?? false, o.momentum ?? 0.1, o.eps ?? 1e-5, false);
+}
+
+export interface BatchNormLeakyOptions {
+  weight: Tensor;
+  bias: Tensor;
+  momentum?: number;
+  eps?: number;
+  negativeSlope?: number;
+}
+
+/**
+ * leakyRelu(batchNorm(x, training)) with the running statistics updated as
+ * batchNorm does, bit for bit. For dense float32/float64 CPU tensors one
+ * native forward (it reads x three times and writes once, where the two
+ * operators read four times and write twice) under the two operators' own
+ * backward nodes; else the two operators (the leaky ReLU in place on batch
+ * norm's new output: its backward needs only that output's sign).
+ */
+export function batchNormLeaky(input: Tensor, runningMean: Tensor, runningVar: Tensor, o: BatchNormLeakyOptions): Tensor {
+  const momentum = o.momentum ?? 0.1, eps = o.eps ?? 1e-5, slope = o.negativeSlope ?? 0.01;
+  const h = native.batchNormLeaky(input.handle, o.weight.handle, o.bias.handle, runningMean.handle, runningVar.handle, [momentum, eps, slope]);
+  if (h !== undefined) return new Tensor(h);
+  const y = batchNorm(input, runningMean, runningVar, { weight: o.weight, bias: o.bias, training: true, momentum, eps });
+  // in place: libtorch's in-place leaky backward refuses a negative slope (the sign of its output is then not its input's)
+  return slope >= 0 ? opInPlace(y, 'aten::leaky_relu_', slope) : leakyRelu(y, slope);
 }
 
 export function relu(x: Tensor): Tensor { return op('aten::relu', x); }
@@ -65,8 +91,16 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, o: MaxPool2dOptions = {})
       padded.dispose();
     }
   }
+  if (isTwo(kernelSize) && isTwo(stride) && isOne(o.padding ?? 0, 0) && isOne(o.dilation ?? 1, 1) && !o.ceilMode) {
+    // aten's values and gradients, without its int64 indices (native/src/maxpool2x2.cpp)
+    const h = native.maxPool2x2(x.handle);
+    if (h !== undefined) return new Tensor(h);
+  }
   return op('aten::max_pool2d', x, kernelSize, stride, o.padding ?? 0, o.dilation ?? 1, o.ceilMode ?? false);
 }
+
+const isOne = (p: Pair | number[], v: number) => (Array.isArray(p) ? p.every((e) => e === v) : p === v);
+const isTwo = (p: Pair) => isOne(p, 2);
 
 export function avgPool2d(x: Tensor, kernelSize: Pair, stride: Pair = kernelSize, padding: Pair = 0): Tensor {
   return op('aten::avg_pool2d', x, kernelSize, stride, padding);

@@ -33,6 +33,10 @@ export interface NativeAddon {
   /** One fused Adam/AdamW update in place; false (nothing changed) unless all four are dense float32 CPU tensors. hyper: [lr, beta1, beta2, eps, weightDecay, decoupled 0|1, step]. */
   adamUpdate(param: Handle, grad: Handle, expAvg: Handle, expAvgSq: Handle, hyper: number[]): boolean;
   cpuCacheStats(reset: boolean): CpuCacheStats;
+  /** aten::max_pool2d(x, 2, 2) as one autograd Function (native/src/maxpool2x2.cpp); undefined unless x is a dense float32/float64 CPU tensor of 3 or 4 dims with H, W >= 2. */
+  maxPool2x2(x: Handle): Handle | undefined;
+  /** Training-mode batch norm + leaky ReLU as one fused forward (native/src/batchnorm_leaky.cpp); undefined (nothing changed) unless all are dense float32/float64 CPU tensors of one dtype, more than one value per channel and slope ≥ 0. hyper: [momentum, eps, slope]. */
+  batchNormLeaky(x: Handle, weight: Handle, bias: Handle, runningMean: Handle, runningVar: Handle, hyper: number[]): Handle | undefined;
   findOp(name: string, overload: string): number;
   opSchema(id: number): string;
   listOverloads(name: string): string[];
