@@ -115,8 +115,12 @@ struct BlockCache {
     const size_t most = std::max(2 * n, n + kMaxDropped);
     auto covered = [&](std::multimap<size_t, void*>::iterator j) { return std::min(resident[j->second], n); };
     size_t best = covered(it);
-    for (auto j = std::next(it); j != idle.end() && j->first <= most && best < n; ++j)
-      if (covered(j) > best) best = covered(it = j);
+    for (auto j = std::next(it); j != idle.end() && j->first <= most && best < n; ++j) {
+      if (covered(j) > best) {
+        best = covered(j);
+        it = j;
+      }
+    }
     std::pair<void*, size_t> block{it->second, it->first};
     idleBytes -= it->first;
     idle.erase(it);
