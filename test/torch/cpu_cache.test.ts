@@ -1,5 +1,6 @@
 // The addon's CPU block cache: large freed blocks are reused for the same
-// size (or a smaller one, unless the block is far larger), a miss frees idle blocks before
+// size (or a smaller one, unless the block is far larger; of blocks it may take, the
+// one with most of its pages still resident), a miss frees idle blocks before
 // mapping more, never leak values into a new tensor's defined contents, stay under
 // the limit, and YOLO_CPU_CACHE_MB=0 turns the cache off.
 import { test } from 'node:test';
@@ -88,6 +89,25 @@ function cachedAfterFreeing(limitMb: string, blocks: number): { cachedBytes: num
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
+
+test('of two idle blocks of a size, a request takes the one whose pages are all resident, not the one whose tail was given back', () => {
+  const start = torch.memory().tensors;
+  torch.cpuCache.empty();
+  const a = torch.full([2 * MiB], 3); // 8 MiB of threes
+  const b = torch.full([2 * MiB], 7); // 8 MiB of sevens
+  a.dispose();
+  const half = torch.zeros([MiB]); // 4 MiB: takes a's block and gives its last 4 MiB back (they read as zeros now)
+  half.dispose(); // a's block idle first, its tail dropped
+  b.dispose(); // b's block idle second, all resident
+  const e = torch.empty([2 * MiB]); // uninitialized 8 MiB: the block it got shows through
+  const hits = torch.cpuCache.stats().hits;
+  // b's block (sevens everywhere), not a's (zeros in both halves: a fault per page on touch)
+  assert.deepEqual(torch.tidy(() => [e.min().item(), e.max().item()]), [7, 7]);
+  assert.ok(hits >= 2);
+  e.dispose();
+  torch.cpuCache.empty();
+  assert.equal(torch.memory().tensors, start);
+});
 
 test('the cache stays under YOLO_CPU_CACHE_MB, and 0 turns it off', () => {
   const limited = cachedAfterFreeing('8', 3);
