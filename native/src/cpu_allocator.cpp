@@ -216,13 +216,15 @@ class CachingCpuAllocator final : public c10::Allocator {
     void* p = nullptr;
     size_t blockSize = 0;
     Evicted evicted;
+    const bool keepPages = keepPagesDepth.load() > 0;  // read once: the tail is kept or dropped as `resident` records
     {
       std::lock_guard<std::mutex> lock(c.mutex);
       bool oversized = false;
       std::tie(p, blockSize) = c.take(n, oversized);
       if (p != nullptr) {
         c.hits++;
-        c.resident[p] = n;  // this tensor's pages (its tail beyond them is given back below)
+        // this tensor's pages; its tail beyond them is given back below, unless pages are kept
+        c.resident[p] = keepPages ? std::max(c.resident[p], n) : n;
       } else {
         c.misses++;
         if (!oversized) c.makeRoom(n, evicted);  // freeing the too-large blocks would re-fault them at their next use
@@ -230,7 +232,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     }
     unmapAll(evicted);
     // the tail this tensor leaves unused (n and the block are whole MiB, so whole pages): reads as zeros if touched again
-    if (p != nullptr && blockSize > n && keepPagesDepth.load() == 0) madvise(static_cast<char*>(p) + n, blockSize - n, MADV_DONTNEED);
+    if (p != nullptr && blockSize > n && !keepPages) madvise(static_cast<char*>(p) + n, blockSize - n, MADV_DONTNEED);
     if (p == nullptr) {
       p = mapBlock(n);
       if (p == nullptr) {
