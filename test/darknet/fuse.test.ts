@@ -59,71 +59,17 @@ test('a fused shortcut that adds into the conv before it leaves that conv output
   assert.equal(torch.memory().tensors, start);
 });
 
-const RESIDUAL_CFG = `[net]
-width=32
-height=32
-channels=3
+/** A [convolutional] section with batch norm, stride 1, same padding. */
+const conv = (filters: number, size: number, activation: string) =>
+  `[convolutional]\nbatch_normalize=1\nfilters=${filters}\nsize=${size}\nstride=1\npad=1\nactivation=${activation}\n`;
+const linearShortcut = (from: number) => `[shortcut]\nfrom=${from}\nactivation=linear\n`;
 
-[convolutional]
-batch_normalize=1
-filters=8
-size=3
-stride=1
-pad=1
-activation=leaky
-
-[convolutional]
-batch_normalize=1
-filters=4
-size=1
-stride=1
-pad=1
-activation=leaky
-
-[convolutional]
-batch_normalize=1
-filters=8
-size=3
-stride=1
-pad=1
-activation=leaky
-
-[shortcut]
-from=-3
-activation=linear
-
-[convolutional]
-batch_normalize=1
-filters=4
-size=1
-stride=1
-pad=1
-activation=leaky
-
-[convolutional]
-batch_normalize=1
-filters=8
-size=3
-stride=1
-pad=1
-activation=linear
-
-[shortcut]
-from=-3
-activation=linear
-
-[convolutional]
-batch_normalize=1
-filters=8
-size=3
-stride=1
-pad=1
-activation=linear
-
-[shortcut]
-from=-2
-activation=linear
-`;
+const RESIDUAL_CFG = [
+  '[net]\nwidth=32\nheight=32\nchannels=3\n',
+  conv(8, 3, 'leaky'), conv(4, 1, 'leaky'), conv(8, 3, 'leaky'), linearShortcut(-3), // 0-3
+  conv(4, 1, 'leaky'), conv(8, 3, 'linear'), linearShortcut(-3), // 4-6
+  conv(8, 3, 'linear'), linearShortcut(-2), // 7-8
+].join('\n');
 
 // layers 3 and 6 are shortcuts from a conv and from a shortcut; layer 8's from (6) is the input of
 // the conv before it (7), which must not write into what it reads: not fused
