@@ -119,7 +119,7 @@ export class Darknet extends Module {
 
   /** Raw heads [B, na, h, w, 5+nc], one per [yolo] layer, before any activation. */
   forwardHeads(x: Tensor): Tensor[] {
-    return this.#run(x, new Set()).heads;
+    return this.#runLayers(x, new Set()).heads;
   }
 
   /**
@@ -128,9 +128,23 @@ export class Darknet extends Module {
    */
   forwardLayers(x: Tensor, layers: number[]): Tensor[] {
     for (const l of layers) if (!(l >= 0 && l < this.cfg.layers.length)) throw new RangeError(`forwardLayers: no layer ${l}`);
-    const { heads, kept } = this.#run(x, new Set(layers));
+    const { heads, kept } = this.#runLayers(x, new Set(layers));
     torch.dispose(heads);
     return layers.map((l, i) => (layers.indexOf(l) === i ? kept.get(l)! : L.alias(kept.get(l)!)));
+  }
+
+  /** Whether a forward now takes the fused inference path: fused, eval mode, autograd off. */
+  get #inference(): boolean {
+    return this.#fused && !this.training && !torch.isGradEnabled();
+  }
+
+  /**
+   * #run; a fused inference forward keeps the block cache's pages: each one
+   * repeats the last one's allocations, whose dropped pages it would fault
+   * in again (native/src/cpu_allocator.cpp).
+   */
+  #runLayers(x: Tensor, want: Set<number>): { heads: Tensor[]; kept: Map<number, Tensor> } {
+    return this.#inference ? torch.cpuCache.keepingPages(() => this.#run(x, want)) : this.#run(x, want);
   }
 
   #run(x: Tensor, want: Set<number>): { heads: Tensor[]; kept: Map<number, Tensor> } {
@@ -139,7 +153,7 @@ export class Darknet extends Module {
     }
     layerShapes(this.cfg, x.shape[2], x.shape[3]); // a size the cfg cannot take fails here, naming the layer
     // fused inference runs channels-last throughout (its folded convs' weights are, conv_block.ts)
-    const inference = this.#fused && !this.training && !torch.isGradEnabled();
+    const inference = this.#inference;
     const first = inference ? toChannelsLast(x) : x;
     const outs: (Tensor | null)[] = [];
     const heads: Tensor[] = [];
