@@ -121,14 +121,7 @@ let nativeGreedy: boolean | undefined;
 
 /** greedyNms(boxes, visiting order = as given, ...) natively where the addon has the op. */
 function greedyInOrder(c: Candidates, iouThreshold: number, classes: Int32Array | undefined, limit: number): number[] {
-  if (nativeGreedy === undefined) {
-    try {
-      torch.opSchema('yolo::nms_greedy');
-      nativeGreedy = true;
-    } catch {
-      nativeGreedy = false;
-    }
-  }
+  nativeGreedy ??= torch.hasOp('yolo::nms_greedy');
   if (!nativeGreedy) return greedyNms(c.boxes, Int32Array.from(c.scores, (_, i) => i), iouThreshold, classes, limit);
   return torch.tidy(() => {
     const boxes = torch.tensor(c.boxes, { shape: [c.boxes.length / 4, 4] });

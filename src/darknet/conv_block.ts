@@ -10,7 +10,7 @@
 // (nn/packed_conv.ts);
 // training, autograd and unfused models run the unfolded layers.
 import * as torch from '../torch/index.js';
-import { Module, Conv2d, BatchNorm2d, DerivedTensors, PackedConv, foldAffineIntoConv, toChannelsLast, type PackedActivation } from '../nn/index.js';
+import { Module, Conv2d, BatchNorm2d, DerivedTensors, PackedConv, foldAffineIntoConv, toChannelsLast, type ConvGeometry, type PackedActivation } from '../nn/index.js';
 import type { Activation, ConvSpec } from './specs.js';
 
 type Tensor = torch.Tensor;
@@ -40,7 +40,7 @@ export function activate(x: Tensor, a: Activation, inPlace = !torch.isGradEnable
 
 /** The activations a packed inference conv applies itself; the others run after it (activate). */
 function packedActivation(a: Activation): PackedActivation | null {
-  if (a === 'leaky') return { kind: 'leaky', slope: 0.1 };
+  if (a === 'leaky') return { kind: 'leaky', slope: LEAKY_SLOPE };
   if (a === 'relu' || a === 'linear') return { kind: a };
   return null;
 }
@@ -84,10 +84,9 @@ export class ConvBlock extends Module {
 
   #inferenceForward(x: Tensor): Tensor {
     const { weight, bias } = this.#inference.get(this.#sources());
-    const geometry = { stride: this.conv.stride, padding: this.conv.padding, groups: this.conv.groups };
     const packed = packedActivation(this.spec.activation);
-    if (packed) return this.#packed.forward(x, weight, bias, geometry, packed);
-    return torch.tidy(() => activate(this.#packed.forward(x, weight, bias, geometry), this.spec.activation, true));
+    if (packed) return this.#packed.forward(x, weight, bias, this.#geometry(), packed);
+    return torch.tidy(() => activate(this.#packed.forward(x, weight, bias, this.#geometry()), this.spec.activation, true));
   }
 
   /**
@@ -100,7 +99,11 @@ export class ConvBlock extends Module {
     const packed = packedActivation(this.spec.activation);
     if (!this.folds || !packed) return null;
     const { weight, bias } = this.#inference.get(this.#sources());
-    return this.#packed.forwardInto(x, weight, bias, { stride: this.conv.stride, padding: this.conv.padding, groups: this.conv.groups }, packed, into);
+    return this.#packed.forwardInto(x, weight, bias, this.#geometry(), packed, into);
+  }
+
+  #geometry(): ConvGeometry {
+    return { stride: this.conv.stride, padding: this.conv.padding, groups: this.conv.groups };
   }
 
   #sources(): Tensor[] {

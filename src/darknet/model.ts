@@ -10,7 +10,7 @@ import * as L from './layers.js';
 import { layerShapes } from './shapes.js';
 import { readCfg, parseCfg, type ParseOptions } from './cfg_parse.js';
 import { summarize, type ModelSummary } from './summary.js';
-import type { DarknetCfg } from './specs.js';
+import type { DarknetCfg, LayerSpec } from './specs.js';
 import { where } from './errors.js';
 
 type Tensor = torch.Tensor;
@@ -31,6 +31,11 @@ class LayerTable extends Module {
   forward(): never {
     throw new Error('LayerTable has no forward');
   }
+}
+
+/** The layers whose outputs layer i reads (a route's, a shortcut's previous and from, else the previous). */
+function layerReads(l: LayerSpec, i: number): number[] {
+  return l.type === 'route' ? l.layers : l.type === 'shortcut' ? [i - 1, l.from] : [i - 1];
 }
 
 export class Darknet extends Module {
@@ -61,8 +66,7 @@ export class Darknet extends Module {
     }] : []));
     this.#lastUse = cfg.layers.map((_, i) => i);
     cfg.layers.forEach((l, i) => {
-      const reads = l.type === 'route' ? l.layers : l.type === 'shortcut' ? [i - 1, l.from] : [i - 1];
-      for (const j of reads) if (j >= 0) this.#lastUse[j] = Math.max(this.#lastUse[j], i);
+      for (const j of layerReads(l, i)) if (j >= 0) this.#lastUse[j] = Math.max(this.#lastUse[j], i);
     });
   }
 
@@ -219,7 +223,7 @@ export class Darknet extends Module {
     const f = next.from;
     const ownsFrom = ['convolutional', 'shortcut'].includes(this.cfg.layers[f].type) && this.#lastUse[f] === i + 1 && !want.has(f);
     if (this.#lastUse[i] !== i + 1 || want.has(i) || !ownsFrom || !this.#onlyConvsRead(f, i)) return null;
-    const from = outs[next.from];
+    const from = outs[f];
     return from && from.shape[1] === this.cfg.channels[i] ? from : null; // its height and width: PackedConv.forwardInto checks
   }
 
@@ -231,8 +235,7 @@ export class Darknet extends Module {
   #onlyConvsRead(f: number, i: number): boolean {
     for (let j = f + 1; j <= i; j++) {
       const l = this.cfg.layers[j];
-      const reads = l.type === 'route' ? l.layers : l.type === 'shortcut' ? [j - 1, l.from] : [j - 1];
-      if (reads.includes(f) && (j === i || l.type !== 'convolutional')) return false;
+      if (layerReads(l, j).includes(f) && (j === i || l.type !== 'convolutional')) return false;
     }
     return true;
   }

@@ -14,8 +14,7 @@ export function toChannelsLast(x: torch.Tensor): torch.Tensor {
 /** Whether `x` [N, C, H, W] lies densely in channels-last order (strides [HWC, 1, WC, C]). */
 export function isChannelsLastDense(x: torch.Tensor): boolean {
   if (x.ndim !== 4) return false;
-  const [, c, , w] = x.shape;
-  const [h] = [x.shape[2]];
+  const [, c, h, w] = x.shape;
   const want = [h * w * c, 1, w * c, c];
   return x.stride().every((s, d) => x.shape[d] === 1 || s === want[d]);
 }

@@ -33,14 +33,8 @@ const LINEAR: PackedActivation = { kind: 'linear' };
 let packing: 'dnnl' | 'prepacked' | 'none' | undefined;
 
 function availablePacking(): 'dnnl' | 'prepacked' | 'none' {
-  if (packing === undefined) {
-    try {
-      torch.opSchema('yolo::dnnl_conv_prepack');
-      packing = 'dnnl';
-    } catch {
-      packing = 'prepacked'; // until a prepack fails (#contextFor)
-    }
-  }
+  // prepacked until a prepack fails (#contextFor)
+  if (packing === undefined) packing = torch.hasOp('yolo::dnnl_conv_prepack') ? 'dnnl' : 'prepacked';
   return packing;
 }
 

@@ -9,7 +9,7 @@ export { tidy, keep, dispose } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
 export { manualSeed, Generator, getRngState, setRngState } from './random.js';
 export { memory, cpuCache, setNumThreads, getNumThreads, cuda, versions } from './runtime.js';
-export { opSchema } from './ops.js';
+export { opSchema, hasOp } from './ops.js';
 export * as F from './functional.js';
 export * as optim from './optim/index.js';
 export * as io from './io/index.js';

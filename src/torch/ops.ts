@@ -25,6 +25,16 @@ export function callOp(qualified: string, args: unknown[]): unknown {
   return native.callOp(opId(qualified), args);
 }
 
+/** Whether libtorch (or the addon, which registers a few ops of its own) has the operator. */
+export function hasOp(qualified: string): boolean {
+  try {
+    opId(qualified);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The schema of an operator, e.g. for documentation or error messages. */
 export function opSchema(qualified: string): string {
   return native.opSchema(opId(qualified));
