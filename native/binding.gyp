@@ -40,7 +40,8 @@
         "src/maxpool2x2.cpp",
         "src/distributed_reducer.cpp",
         "src/script_objects.cpp",
-        "src/nms.cpp"
+        "src/nms.cpp",
+        "src/resize_rgb.cpp"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # USE_DISTRIBUTED and USE_C10D_GLOO: libtorch's CMake sets them for its own

@@ -8,7 +8,7 @@ import { loadModelFile } from '../darknet/checkpoint.js';
 import { nonMaxSuppression } from '../boxes/index.js';
 import { loadImage } from './load_image.js';
 import type { RgbImage } from '../data/image.js';
-import { prepareBatchHwc } from './preprocess.js';
+import { prepareBatchTensor } from './preprocess_native.js';
 import { readNames } from './names.js';
 import { toDetectionResult } from './results.js';
 import { OnnxDetector, type OnnxDetectorConfig } from './onnx_detector.js';
@@ -34,9 +34,6 @@ export interface RawOutputs {
 }
 
 export class Detector {
-  /** The last call's input buffer, rewritten by the next call of the same batch size. */
-  #input: Float32Array | undefined;
-
   constructor(readonly model: Darknet, readonly names: string[], readonly inputSize: [number, number], readonly device: torch.Device = 'cpu') {
     const classes = model.heads[0]?.classes;
     if (classes === undefined) throw new Error(`${model.cfg.file}: no [yolo] layer (a Detector needs one)`);
@@ -85,12 +82,11 @@ export class Detector {
   /** Detection on decoded images; with `keepRaw` also returns the input and raw heads (caller disposes). */
   detectImages(images: RgbImage[], options: DetectOptions = {}, keepRaw = false): { results: DetectionResult[]; raw?: RawOutputs } {
     const [w, h] = this.inputSize;
-    const { data, geometries } = prepareBatchHwc(images, w, h, options.resize ?? 'letterbox', this.#input);
-    this.#input = data;
     // each call repeats the last one's allocations: keeping the block cache's pages saves re-faulting them
     return torch.cpuCache.keepingPages(() => torch.tidy(() => {
+      const { input: hwc, geometries } = prepareBatchTensor(images, w, h, options.resize ?? 'letterbox');
       // [B, 3, H, W] with channels-last strides, as the fused forward runs
-      let input = torch.tensor(data, { shape: [images.length, h, w, 3] }).permute([0, 3, 1, 2]);
+      let input = hwc.permute([0, 3, 1, 2]);
       if (this.device !== 'cpu') input = input.to(this.device);
       const heads = torch.noGrad(() => this.model.forwardHeads(input));
       const decoded = this.model.decode(heads, w, h);

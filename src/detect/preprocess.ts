@@ -8,7 +8,7 @@
 // toCHWFloat's planes.
 import type { Box } from '../boxes/formats.js';
 import { letterboxFor, unletterboxBox, type Letterbox } from '../boxes/letterbox.js';
-import { resizeRgbInto, type ResizeTarget } from './resize_rgb.js';
+import { resizeRgbInto } from './resize_rgb.js';
 import type { RgbImage } from '../data/image.js';
 
 export type ResizeMode = 'letterbox' | 'stretch';
@@ -64,41 +64,35 @@ export function darknetResize(src: Float32Array, w: number, h: number, newW: num
   return out;
 }
 
-/**
- * Writes one image's network input into `to` (offset, layout as it says):
- * stretched, or letterboxed onto grey 0.5; returns how to map boxes back.
- */
-function placeInput(img: RgbImage, netW: number, netH: number, mode: ResizeMode, to: Omit<ResizeTarget, 'left' | 'top'>): InputGeometry {
+/** Where one image goes in the network input: its resized size, top-left corner, whether grey surrounds it, and how to map boxes back. */
+export interface Placement {
+  width: number;
+  height: number;
+  left: number;
+  top: number;
+  /** Letterboxed: the input is grey 0.5 outside the resized image. */
+  grey: boolean;
+  geometry: InputGeometry;
+}
+
+/** Stretched to the input size, or letterboxed (aspect kept) with darknet's rounding. */
+export function placementFor(img: { width: number; height: number }, netW: number, netH: number, mode: ResizeMode): Placement {
   const base = { mode, inputWidth: netW, inputHeight: netH, originalWidth: img.width, originalHeight: img.height };
   if (mode === 'stretch') {
-    resizeRgbInto(img, netW, netH, { ...to, left: 0, top: 0 });
-    return { ...base, scaleX: netW / img.width, scaleY: netH / img.height, padX: 0, padY: 0 };
+    return { width: netW, height: netH, left: 0, top: 0, grey: false, geometry: { ...base, scaleX: netW / img.width, scaleY: netH / img.height, padX: 0, padY: 0 } };
   }
   const lb = letterboxFor({ width: netW, height: netH }, img, { rounding: 'darknet' });
-  const start = to.offset ?? 0;
-  to.out.fill(0.5, start, start + 3 * netW * netH);
-  resizeRgbInto(img, lb.resized.width, lb.resized.height, { ...to, left: lb.left, top: lb.top });
-  return { ...base, scaleX: lb.scaleX, scaleY: lb.scaleY, padX: lb.padX, padY: lb.padY };
+  const geometry = { ...base, scaleX: lb.scaleX, scaleY: lb.scaleY, padX: lb.padX, padY: lb.padY };
+  return { width: lb.resized.width, height: lb.resized.height, left: lb.left, top: lb.top, grey: true, geometry };
 }
 
 /** The network input [3, H, W] for one image, and how to map boxes back. */
 export function prepareInput(img: RgbImage, netW: number, netH: number, mode: ResizeMode): { data: Float32Array; geometry: InputGeometry } {
   const data = new Float32Array(3 * netW * netH);
-  return { data, geometry: placeInput(img, netW, netH, mode, { out: data, width: netW, height: netH }) };
-}
-
-/**
- * A batch of network inputs written straight into one buffer [B, H, W, 3]
- * (channels-last: the libtorch Detector's forward runs on that layout, so
- * it is neither copied per image nor transposed), the same values as
- * prepareInput's, and each image's geometry.
- */
-export function prepareBatchHwc(images: RgbImage[], netW: number, netH: number, mode: ResizeMode, reuse?: Float32Array): { data: Float32Array; geometries: InputGeometry[] } {
-  const size = 3 * netW * netH;
-  // `reuse` (a buffer of the right length from an earlier call, every value rewritten here): no fresh 2 MB per image to collect
-  const data = reuse?.length === images.length * size ? reuse : new Float32Array(images.length * size);
-  const geometries = images.map((img, i) => placeInput(img, netW, netH, mode, { out: data, width: netW, height: netH, offset: i * size, hwc: true }));
-  return { data, geometries };
+  const p = placementFor(img, netW, netH, mode);
+  if (p.grey) data.fill(0.5);
+  resizeRgbInto(img, p.width, p.height, { out: data, width: netW, height: netH, left: p.left, top: p.top });
+  return { data, geometry: p.geometry };
 }
 
 /** An input-pixel box [x1, y1, x2, y2] in original image pixels, clipped to the image. */

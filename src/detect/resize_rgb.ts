@@ -10,19 +10,13 @@ import type { RgbImage } from '../data/image.js';
 /** Byte value v to the float toCHWFloat stores: float32(v / 255). */
 const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
 
-/**
- * Where the resized image goes: a float buffer `width` x `height` from
- * `offset` (default 0), written at (left, top); CHW planes, or with `hwc`
- * interleaved pixels (channels-last, what the libtorch forward runs on).
- */
+/** Where the resized image goes: CHW float planes `width` x `height`, written at (left, top). */
 export interface ResizeTarget {
   out: Float32Array;
   width: number;
   height: number;
   left: number;
   top: number;
-  offset?: number;
-  hwc?: boolean;
 }
 
 /** Per output column: the byte offsets of its two source pixels and their weights (1 - dx, dx), as darknet rounds them. */
@@ -87,19 +81,18 @@ export function resizeRgbInto(img: RgbImage, newW: number, newH: number, to: Res
   const rowLen = newW * 3;
   const part = new Float32Array(slots * rowLen);
   for (let y = 0; y < h; y++) if (slot[y] >= 0) resizeRow(src, y * w * 3, cols, part, slot[y] * rowLen);
-  // CHW: channel k's pixel c of a row at k * plane + c; HWC: at c * 3 + k
-  const [channelStep, pixelStep, rowStep] = to.hwc ? [1, 3, to.width * 3] : [to.width * to.height, 1, to.width];
+  const plane = to.width * to.height;
   for (let r = 0; r < newH; r++) {
     const dy = rowDy[r], keep = 1 - dy;
     const p0 = slot[rowY[r]] * rowLen;
     const p1 = r === newH - 1 || h === 1 ? -1 : slot[rowY[r] + 1] * rowLen;
-    const rowOut = (to.offset ?? 0) + (r + to.top) * rowStep + to.left * pixelStep;
+    const rowOut = (r + to.top) * to.width + to.left;
     for (let k = 0; k < 3; k++) {
-      const dst = k * channelStep + rowOut;
+      const dst = k * plane + rowOut;
       if (p1 < 0) {
-        for (let c = 0; c < newW; c++) to.out[dst + c * pixelStep] = f(keep * part[p0 + c * 3 + k]);
+        for (let c = 0; c < newW; c++) to.out[dst + c] = f(keep * part[p0 + c * 3 + k]);
       } else {
-        for (let c = 0; c < newW; c++) to.out[dst + c * pixelStep] = f(f(keep * part[p0 + c * 3 + k]) + f(dy * part[p1 + c * 3 + k]));
+        for (let c = 0; c < newW; c++) to.out[dst + c] = f(f(keep * part[p0 + c * 3 + k]) + f(dy * part[p1 + c * 3 + k]));
       }
     }
   }
