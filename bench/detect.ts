@@ -8,11 +8,12 @@
 //  - PyTorch eager (no_grad, channels-last; bench/reference/pytorch_detect.py);
 //  - OpenCV DNN (cv2.dnn.readNetFromDarknet; bench/reference/opencv_detect.py).
 // Ours and onnxruntime time the same work per detect call (the whole
-// batch): the same JavaScript letterbox (src/detect/preprocess.ts; ours
-// writes it channels-last, the layout its forward runs on), the
-// forward, the heads decoded (ours in libtorch after the forward, the
-// export's in its graph), NMS (the same greedy loop; ours scores candidates
-// in libtorch, onnxruntime's path in plain JS) and the results in original
+// batch): the letterbox (the same float32 values: ours resized natively,
+// native/src/resize_rgb.cpp, channels-last, the layout its forward runs on;
+// onnxruntime's path in JavaScript, src/detect/resize_rgb.ts, which the
+// browser runs too), the forward, the heads decoded (ours in libtorch after
+// the forward, the export's in its graph), NMS (the same greedy loop; ours
+// native, onnxruntime's path in plain JS) and the results in original
 // image pixels. They run in alternating pairs (who goes first alternates),
 // so a noisy neighbour slows both alike, with a pause before each timed run
 // (BENCH_DETECT_GAP_MS, default 20) so that neither engine's idle threads,
