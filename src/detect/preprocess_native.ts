@@ -8,18 +8,7 @@
 // libtorch.
 import * as torch from '../torch/index.js';
 import type { RgbImage } from '../data/image.js';
-import { placementFor, type InputGeometry, type Placement, type ResizeMode } from './preprocess.js';
-
-/** Grey 0.5 in the bands of `out` [H, W, 3] around the placed image (the image itself is written after). */
-function fillAround(out: torch.Tensor, p: Placement): void {
-  const [h, w] = out.shape;
-  const band = (t: torch.Tensor, dim: number, from: number, to: number) => { if (to > from) t.slice(dim, from, to).fill_(0.5); };
-  band(out, 0, 0, p.top);
-  band(out, 0, p.top + p.height, h);
-  const rows = out.slice(0, p.top, p.top + p.height);
-  band(rows, 1, 0, p.left);
-  band(rows, 1, p.left + p.width, w);
-}
+import { placementFor, type InputGeometry, type ResizeMode } from './preprocess.js';
 
 /** The network input of `images` as a new float32 tensor [B, H, W, 3] (the caller disposes it), and each image's geometry. */
 export function prepareBatchTensor(images: RgbImage[], netW: number, netH: number, mode: ResizeMode): { input: torch.Tensor; geometries: InputGeometry[] } {
@@ -27,10 +16,9 @@ export function prepareBatchTensor(images: RgbImage[], netW: number, netH: numbe
   try {
     const geometries = images.map((img, i) => torch.tidy(() => {
       const p = placementFor(img, netW, netH, mode);
-      const out = input.select(0, i);
-      if (p.grey) fillAround(out, p);
       const src = torch.tensor(img.data, { shape: [img.height, img.width, 3] });
-      torch.op('yolo::resize_rgb_into', src, p.width, p.height, out, p.left, p.top);
+      // letterboxed: grey 0.5 around the image, written by the same op
+      torch.op('yolo::resize_rgb_into', src, p.width, p.height, input.select(0, i), p.left, p.top, p.grey ? 0.5 : null);
       return p.geometry;
     }));
     return { input, geometries };

@@ -49,6 +49,22 @@ test('a batch holds prepareInput of each image (letterboxed on grey, or stretche
   }
 });
 
+test('resize_rgb_into writes the image at (left, top), the background around it when given, and nothing else', () => {
+  const img = randomImage(200, 150, 7);
+  const [nw, nh, W, H, left, top] = [41, 30, 50, 44, 5, 9];
+  const planes = darknetResize(toCHWFloat(img), 200, 150, nw, nh);
+  for (const background of [0.5, null]) {
+    const expected = new Float32Array(H * W * 3).fill(background ?? 7);
+    for (let k = 0; k < 3; k++) for (let r = 0; r < nh; r++) for (let c = 0; c < nw; c++) expected[((r + top) * W + left + c) * 3 + k] = planes[k * nw * nh + r * nw + c];
+    const got = torch.tidy(() => {
+      const out = torch.full([H, W, 3], 7);
+      torch.op('yolo::resize_rgb_into', torch.tensor(img.data, { shape: [150, 200, 3] }), nw, nh, out, left, top, background);
+      return out.dataSync() as Float32Array;
+    });
+    assert.equal(firstDifference(got, expected), null, `background ${background}`);
+  }
+});
+
 test('resize_rgb_into refuses a rectangle outside the output, a wrong dtype or layout, naming itself', () => {
   torch.tidy(() => {
     const src = torch.tensor(randomImage(10, 8, 1).data, { shape: [8, 10, 3] });
