@@ -19,7 +19,17 @@ export type GroupHandle = { readonly __brand: 'GroupHandle' };
 export type ReducerHandle = { readonly __brand: 'ReducerHandle' };
 
 /** The CPU block cache's counters (native/src/cpu_allocator.cpp CpuCacheStats). */
-export interface CpuCacheStats { hits: number; misses: number; mappedBytes: number; peakMappedBytes: number }
+export interface CpuCacheStats {
+  hits: number;
+  misses: number;
+  mappedBytes: number;
+  peakMappedBytes: number;
+  /** Bytes of large blocks counted resident, in use now, at most in use at once, and the budget resident memory is held to (outside keepingPages). */
+  residentBytes: number;
+  inUseBytes: number;
+  peakInUseBytes: number;
+  budgetBytes: number;
+}
 
 export interface NativeAddon {
   dispose(h: Handle): void;

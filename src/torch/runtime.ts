@@ -19,8 +19,10 @@ export const cpuCache = {
   /**
    * Large requests served from idle blocks (`hits`) or mapped afresh
    * (`misses`, page faults on first touch), and the bytes of large blocks
-   * mapped (in use + idle) now and at most; `reset` starts the counters and
-   * the peak afresh after reading them.
+   * mapped (in use + idle) now and at most; the bytes counted resident, in
+   * use and at most in use at once, and the budget resident memory is held
+   * to: at most in use plus 256 MiB; `reset` starts the counters and the
+   * mapped peak afresh after reading them.
    */
   stats(reset = false): CpuCacheStats {
     return native.cpuCacheStats(reset);
@@ -28,9 +30,10 @@ export const cpuCache = {
   /**
    * Runs `fn` with idle blocks keeping their pages: a block that serves a
    * smaller request keeps the tail it does not use resident instead of
-   * giving it back. For work that repeats the same requests (an inference
-   * forward), where the tail is needed again soon and a page fault costs
-   * more than the memory (native/src/cpu_allocator.cpp).
+   * giving it back, beyond the budget too (stats().budgetBytes), and no idle
+   * block gives its pages back. For work that repeats the same requests (an
+   * inference forward), where the tail is needed again soon and a page fault
+   * costs more than the memory (native/src/cpu_allocator.cpp).
    */
   keepingPages<T>(fn: () => T): T {
     native.cpuKeepPages(true);

@@ -2,7 +2,10 @@
 // size (or a smaller one, unless the block is far larger; of blocks it may take, the
 // one with most of its pages still resident), a miss frees idle blocks before
 // mapping more, never leak values into a new tensor's defined contents, stay under
-// the limit, and YOLO_CPU_CACHE_MB=0 turns the cache off.
+// the limit, and YOLO_CPU_CACHE_MB=0 turns the cache off. Resident memory is
+// held to a budget (the most in use at once + YOLO_CPU_CACHE_SLACK_MB): within
+// it a block keeps the tail a smaller tensor leaves unused, beyond it gives it
+// back (fresh processes with the slack at 0 make the over-budget cases).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -90,25 +93,6 @@ function cachedAfterFreeing(limitMb: string, blocks: number): { cachedBytes: num
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
-test('of two idle blocks of a size, a request takes the one whose pages are all resident, not the one whose tail was given back', () => {
-  const start = torch.memory().tensors;
-  torch.cpuCache.empty();
-  const a = torch.full([2 * MiB], 3); // 8 MiB of threes
-  const b = torch.full([2 * MiB], 7); // 8 MiB of sevens
-  a.dispose();
-  const half = torch.zeros([MiB]); // 4 MiB: takes a's block and gives its last 4 MiB back (they read as zeros now)
-  half.dispose(); // a's block idle first, its tail dropped
-  b.dispose(); // b's block idle second, all resident
-  const e = torch.empty([2 * MiB]); // uninitialized 8 MiB: the block it got shows through
-  const hits = torch.cpuCache.stats().hits;
-  // b's block (sevens everywhere), not a's (zeros in both halves: a fault per page on touch)
-  assert.deepEqual(torch.tidy(() => [e.min().item(), e.max().item()]), [7, 7]);
-  assert.ok(hits >= 2);
-  e.dispose();
-  torch.cpuCache.empty();
-  assert.equal(torch.memory().tensors, start);
-});
-
 test('the cache stays under YOLO_CPU_CACHE_MB, and 0 turns it off', () => {
   const limited = cachedAfterFreeing('8', 3);
   assert.equal(limited.limitBytes, 8 * MiB);
@@ -128,26 +112,87 @@ test('a YOLO_CPU_CACHE_MB that is not a number is named on stderr and the defaul
 /** Resident memory of this process (statm's second field, in pages). */
 const residentBytes = () => Number(readFileSync('/proc/self/statm', 'utf8').split(' ')[1]) * 4096;
 
-test('keepingPages: a smaller request keeps the idle block\'s unused tail resident, and only while fn runs (also when it throws)', () => {
+/**
+ * Runs `body` (module code with `torch`, `MiB` and `resident()` in scope;
+ * its last expression's JSON on stdout) in a fresh process, whose cache has
+ * seen nothing, with the environment given.
+ */
+function inFreshProcess(env: Record<string, string>, body: string): unknown {
+  const script = `
+    import { readFileSync } from 'node:fs';
+    const torch = await import(${JSON.stringify(runtime)});
+    const MiB = ${MiB};
+    const resident = () => Number(readFileSync('/proc/self/statm', 'utf8').split(' ')[1]) * 4096;
+    console.log(JSON.stringify(await (async () => { ${body} })()));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+/**
+ * With no slack: block X (48 MiB, written) serves a 26 MiB tensor (its tail
+ * kept: resident stays within the most in use), a fresh 48 MiB tensor then
+ * puts resident over the budget, and X, idle again, serves another 26 MiB
+ * tensor inside `wrap`: the resident bytes given back then (its 22 MiB tail,
+ * or nothing), and the cache's counters.
+ */
+const OVER_BUDGET = (wrap: string) => `
+  torch.full([12 * MiB], 1).dispose();                 // X: 48 MiB written, idle; the most in use 48
+  const y = torch.empty([6.5 * MiB]);                  // 26 MiB on X, its tail kept (48 resident, within 48)
+  const z = torch.full([12 * MiB], 2);                 // 48 MiB fresh: resident 96, in use 74, budget 74
+  y.dispose();
+  let dropped = 0;
+  ${wrap}(() => {
+    const before = resident();
+    const w = torch.empty([6.5 * MiB]);                // 26 MiB on X again: over the budget
+    dropped = before - resident();
+    w.dispose();
+  });
+  z.dispose();
+  const s = torch.cpuCache.stats();
+  return { dropped, residentBytes: s.residentBytes, budgetBytes: s.budgetBytes, peakInUseBytes: s.peakInUseBytes };`;
+
+test('within the budget (the most in use + YOLO_CPU_CACHE_SLACK_MB) a smaller request keeps its block\'s tail; beyond it the tail goes back, unless in keepingPages', () => {
   const start = torch.memory().tensors;
   torch.cpuCache.empty();
-  /** Resident bytes given back when a 26 MiB request takes a freshly written, idle 48 MiB block. */
-  const droppedBy = (take: (f: () => void) => void): number => {
-    torch.full([12 * MiB], 1).dispose(); // 48 MiB written (resident), then idle
-    let dropped = 0;
-    take(() => {
-      const before = residentBytes();
-      const t = torch.empty([6.5 * MiB]); // 26 MiB: under twice the block, so served by it; its pages untouched
-      dropped = before - residentBytes();
-      t.dispose();
-    });
-    return dropped;
-  };
-  const plain = (f: () => void) => f();
-  assert.ok(droppedBy(plain) > 16 * MiB, 'without keepingPages the 22 MiB tail goes back');
-  assert.ok(Math.abs(droppedBy((f) => torch.cpuCache.keepingPages(f))) < 8 * MiB, 'inside keepingPages it stays');
+  // this process, the default slack (256 MiB): a 26 MiB tensor on an idle, written 48 MiB block keeps its 22 MiB tail
+  torch.full([12 * MiB], 1).dispose();
+  const before = residentBytes();
+  const t = torch.empty([6.5 * MiB]);
+  assert.ok(Math.abs(before - residentBytes()) < 8 * MiB, 'within the budget the tail stays resident');
+  assert.equal(torch.cpuCache.stats().budgetBytes - torch.cpuCache.stats().peakInUseBytes, 256 * MiB);
+  t.dispose();
+  const plain = inFreshProcess({ YOLO_CPU_CACHE_SLACK_MB: '0' }, OVER_BUDGET('((f) => f())')) as { dropped: number; budgetBytes: number; peakInUseBytes: number };
+  assert.equal(plain.budgetBytes, plain.peakInUseBytes, 'slack 0: the budget is the most in use');
+  assert.equal(plain.peakInUseBytes, 74 * MiB);
+  assert.ok(plain.dropped > 16 * MiB, `over the budget the 22 MiB tail goes back (${plain.dropped / MiB} MiB)`);
+  const kept = inFreshProcess({ YOLO_CPU_CACHE_SLACK_MB: '0' }, OVER_BUDGET('torch.cpuCache.keepingPages')) as { dropped: number };
+  assert.ok(Math.abs(kept.dropped) < 8 * MiB, 'inside keepingPages it stays');
   assert.throws(() => torch.cpuCache.keepingPages(() => { throw new Error('boom'); }), /boom/);
-  assert.ok(droppedBy(plain) > 16 * MiB, 'after keepingPages (even one that threw) tails go back again');
   torch.cpuCache.empty();
   assert.equal(torch.memory().tensors, start);
+});
+
+test('of two idle blocks of a size, a request takes the one whose pages are all resident, not the one whose tail was given back', () => {
+  const values = inFreshProcess({ YOLO_CPU_CACHE_SLACK_MB: '0' }, `
+    const a = torch.full([2 * MiB], 3);    // 8 MiB of threes: the most in use 8
+    a.dispose();
+    const half = torch.zeros([MiB]);       // 4 MiB on a's block, its tail kept (within the budget)
+    const b = torch.full([2 * MiB], 7);    // 8 MiB of sevens, fresh: resident 16, in use 12
+    half.dispose();
+    const again = torch.zeros([MiB]);      // 4 MiB on a's block, over the budget: its last 4 MiB given back (zeros now)
+    again.dispose();                       // a's block idle, its tail dropped
+    b.dispose();                           // b's block idle, all resident
+    const e = torch.empty([2 * MiB]);      // uninitialized 8 MiB: the block it got shows through
+    return torch.tidy(() => [e.min().item(), e.max().item()]);`);
+  // b's block (sevens everywhere), not a's (zeros in both halves: a fault per page on touch)
+  assert.deepEqual(values, [7, 7]);
+});
+
+test('a YOLO_CPU_CACHE_SLACK_MB that is not a number is named on stderr and the default slack is used', () => {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const torch = await import(${JSON.stringify(runtime)}); const s = torch.cpuCache.stats(); console.log(s.budgetBytes - s.peakInUseBytes);`],
+    { env: { ...process.env, YOLO_CPU_CACHE_SLACK_MB: 'lots' }, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /YOLO_CPU_CACHE_SLACK_MB='lots' is not a whole number of MB/);
+  assert.equal(Number(r.stdout.trim().split('\n').pop()), 256 * MiB);
 });
