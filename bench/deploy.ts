@@ -13,7 +13,6 @@
 // the page's measured detections.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import * as torch from '../src/torch/index.js';
@@ -21,7 +20,7 @@ import { Darknet } from '../src/darknet/index.js';
 import { loadImage, prepareInput } from '../src/detect/index.js';
 import { exportOnnx } from '../src/export/index.js';
 import { startServer } from '../src/serve/server.js';
-import { REPO_ROOT } from './timing.js';
+import { REPO_ROOT, alternatingPairs, spread, type Spread } from './timing.js';
 
 const SHARED = join(REPO_ROOT, '..', 'shared', 'data', 'darknet');
 const CHROMIUM = '/usr/bin/chromium';
@@ -47,36 +46,6 @@ async function pageLatency(model: string, files: string): Promise<{ ms: number; 
   }
 }
 
-interface Spread { min: number; median: number }
-const spread = (v: number[]): Spread => {
-  const s = [...v].sort((p, q) => p - q);
-  return { min: s[0], median: s[Math.floor(s.length / 2)] };
-};
-
-/** Times `a` and `b` in `n` alternating pairs after one warm-up each: ms of each side and the per-pair ratio a/b. */
-async function alternatingPairs(a: () => Promise<void>, b: () => Promise<void>, n: number): Promise<{ a: Spread; b: Spread; ratio: Spread }> {
-  await a();
-  await b();
-  const ta: number[] = [];
-  const tb: number[] = [];
-  const time = async (fn: () => Promise<void>): Promise<number> => {
-    await sleep(GAP_MS);
-    const t0 = process.hrtime.bigint();
-    await fn();
-    return Number(process.hrtime.bigint() - t0) / 1e6;
-  };
-  for (let i = 0; i < n; i++) {
-    if (i % 2 === 0) {
-      ta.push(await time(a));
-      tb.push(await time(b));
-    } else {
-      tb.push(await time(b));
-      ta.push(await time(a));
-    }
-  }
-  return { a: spread(ta), b: spread(tb), ratio: spread(ta.map((t, i) => t / tb[i])) };
-}
-
 const MODELS: [string, string][] = [
   ['yolov3 416 batch 1', join(SHARED, 'cfg', 'yolov3.cfg')],
   ['depthwise (mobilenet-yolo) 416 batch 1', join(REPO_ROOT, 'bench', 'mobilenet-yolo.cfg')],
@@ -95,8 +64,8 @@ async function forwardPairs(cfg: string, input: Float32Array, onnxPath: string):
     try {
       const runOurs = async (): Promise<void> => torch.tidy(() => void torch.noGrad(() => model.predict(x)));
       const runOrt = async (): Promise<void> => void (await session.run(feeds));
-      const pairs = await alternatingPairs(runOurs, runOrt, REPEATS);
-      return { threads, pairs: REPEATS, oursForwardMs: pairs.a, onnxruntimeNodeMs: pairs.b, oursOverOnnxruntime: pairs.ratio };
+      const [ta, tb] = await alternatingPairs(runOurs, runOrt, REPEATS, GAP_MS);
+      return { threads, pairs: REPEATS, oursForwardMs: spread(ta), onnxruntimeNodeMs: spread(tb), oursOverOnnxruntime: spread(ta.map((t, i) => t / tb[i])) };
     } finally {
       x.dispose();
       await session.release();

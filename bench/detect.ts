@@ -29,14 +29,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import * as torch from '../src/torch/index.js';
 import { Darknet, saveWeights } from '../src/darknet/index.js';
 import { Detector, loadImage } from '../src/detect/index.js';
 import { exportOnnx } from '../src/export/index.js';
 import type { RgbImage } from '../src/data/image.js';
-import { REPO_ROOT, PYTHON } from './timing.js';
+import { REPO_ROOT, PYTHON, alternatingPairs, spread } from './timing.js';
 
 const SHARED = join(REPO_ROOT, '..', 'shared', 'data', 'darknet');
 const BATCHES = [1, 8];
@@ -46,30 +45,6 @@ const MODELS: [string, string][] = [
   ['yolov3 416', join(SHARED, 'cfg', 'yolov3.cfg')],
   ['depthwise (mobilenet-yolo) 416', join(REPO_ROOT, 'bench', 'mobilenet-yolo.cfg')],
 ];
-
-interface Spread { min: number; median: number }
-const spread = (seconds: number[]): Spread => {
-  const s = seconds.map((t) => t * 1000).sort((p, q) => p - q);
-  return { min: s[0], median: s[Math.floor(s.length / 2)] };
-};
-
-/** Times `a` and `b` in `n` alternating pairs after one warm-up each (seconds per run). */
-async function alternatingPairs(a: () => Promise<unknown>, b: () => Promise<unknown>, n: number): Promise<[number[], number[]]> {
-  await a();
-  await b();
-  const ta: number[] = [];
-  const tb: number[] = [];
-  const time = async (fn: () => Promise<unknown>, into: number[]): Promise<void> => {
-    await sleep(GAP_MS);
-    const t0 = process.hrtime.bigint();
-    await fn();
-    into.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  };
-  for (let i = 0; i < n; i++) {
-    if (i % 2 === 0) { await time(a, ta); await time(b, tb); } else { await time(b, tb); await time(a, ta); }
-  }
-  return [ta, tb];
-}
 
 /** A Python reference's {batch: [seconds...]}, or the reason it gave none. */
 function python(script: string, spec: object): Record<string, number[]> | string {
@@ -93,7 +68,7 @@ async function benchModel(cfg: string, img: RgbImage, image: string, dir: string
   try {
     for (const b of BATCHES) {
       const images = Array(b).fill(img) as RgbImage[];
-      pairs[b] = await alternatingPairs(async () => detector.detectImages(images, { conf: 0.25 }), () => onnx.detectImages(images, { conf: 0.25 }), PAIRS);
+      pairs[b] = await alternatingPairs(async () => detector.detectImages(images, { conf: 0.25 }), () => onnx.detectImages(images, { conf: 0.25 }), PAIRS, GAP_MS);
     }
   } finally {
     load.push(loadavg()[0]);
@@ -103,7 +78,8 @@ async function benchModel(cfg: string, img: RgbImage, image: string, dir: string
   const spec = { cfg, weights, image, size: 416, threads, batches: BATCHES, repeats: 3 };
   const pytorch = python('pytorch_detect.py', spec);
   const opencv = python('opencv_detect.py', spec);
-  const median = (ref: Record<string, number[]> | string, b: number): number | string => (typeof ref === 'string' ? ref : spread(ref[b]).median);
+  // the references report seconds
+  const median = (ref: Record<string, number[]> | string, b: number): number | string => (typeof ref === 'string' ? ref : spread(ref[b].map((t) => t * 1000)).median);
   return Object.fromEntries(BATCHES.map((b) => {
     const [ours, ort] = pairs[b].map(spread);
     return [`batch ${b}`, {

@@ -1,6 +1,7 @@
 // Shared timing helpers for benchmarks.
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The Python whose torch the references use: Debian's here; BENCH_PYTHON elsewhere (scripts/gpu-check.sh: the CUDA PyTorch's). */
 export const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
@@ -19,6 +20,37 @@ export function medianSeconds(fn: () => void, repeats: number): number {
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
+}
+
+export interface Spread { min: number; median: number }
+
+/** The fastest and the median of some timings (in their own unit). */
+export function spread(values: number[]): Spread {
+  const s = [...values].sort((p, q) => p - q);
+  return { min: s[0], median: s[Math.floor(s.length / 2)] };
+}
+
+/**
+ * Times `a` and `b` in `n` alternating pairs (who goes first alternates)
+ * after one warm-up each, so a noisy neighbour slows both alike, with `gapMs`
+ * of idle before each timed run, so that neither engine's threads, still
+ * spinning after its own run, take the cores the other needs: ms per run.
+ */
+export async function alternatingPairs(a: () => Promise<unknown>, b: () => Promise<unknown>, n: number, gapMs: number): Promise<[number[], number[]]> {
+  await a();
+  await b();
+  const ta: number[] = [];
+  const tb: number[] = [];
+  const time = async (fn: () => Promise<unknown>, into: number[]): Promise<void> => {
+    await sleep(gapMs);
+    const t0 = process.hrtime.bigint();
+    await fn();
+    into.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  };
+  for (let i = 0; i < n; i++) {
+    if (i % 2 === 0) { await time(a, ta); await time(b, tb); } else { await time(b, tb); await time(a, ta); }
+  }
+  return [ta, tb];
 }
 
 /** Prints rows as an aligned text table. */

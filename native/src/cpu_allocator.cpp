@@ -24,8 +24,8 @@
 // and idle blocks never trimmed before: yolov3-tiny 0.280 -> 0.249 s per
 // step, 16k -> 0.2k faults, peak RSS 767 -> 800 MB; yolov3 2.46 -> 2.41 s,
 // peak RSS 3023 -> 2977 MB; a budget of the most in use alone trimmed too
-// much: yolov3-tiny 101k faults, 0.37 s). A block more than twice the request and more than
-// kMaxDropped bytes over it is not taken (the request maps its own block,
+// much: yolov3-tiny 101k faults, 0.37 s). A block more than twice the
+// request and more than kMaxDropped bytes over it is not taken (the request maps its own block,
 // evicting nothing): else the small tensor drops most of the large block's
 // pages, and the next request of the large size faults them all again, step
 // after step (measured 2026-12-01:
@@ -44,9 +44,10 @@
 // Inference (cpuKeepPages): a forward repeats the same requests, and a block
 // that serves a small tensor and then a large one within one forward had its
 // tail dropped by the first and re-faulted by the second, every forward
-// (mobilenet-yolo at batch 1: ~5000 faults, 20 ms against 12 ms). While a
-// caller keeps pages, tails are not dropped: resident memory is then the
-// blocks mapped, at most about twice what is in use.
+// (mobilenet-yolo at batch 1: ~5000 faults, 20 ms against 12 ms, when every
+// tail was given back). While a caller keeps pages, tails are not dropped
+// and idle blocks not trimmed, beyond the budget too: resident memory is
+// then the blocks mapped, at most about twice what is in use.
 // Small blocks (under 1 MiB) are glibc's: with its dynamic mmap threshold it
 // still mapped and unmapped some of them, and trimmed its heap, at every
 // forward; mallopt fixes the threshold at 1 MiB (what is larger comes here)
@@ -106,7 +107,7 @@ size_t defaultLimit() {
 
 using Evicted = std::vector<std::pair<void*, size_t>>;
 
-// > 0 while some caller keeps pages (cpuKeepPages): no tail is given back.
+// > 0 while some caller keeps pages (cpuKeepPages): no tail is given back, no idle block trimmed.
 std::atomic<int> keepPagesDepth{0};
 
 void tuneGlibcMalloc() {

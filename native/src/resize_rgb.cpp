@@ -28,6 +28,19 @@ struct Unit {
   }
 };
 
+// darknet's sampling of n source pixels for m outputs (corners aligned): output c reads source i and
+// i + 1 with weights 1 - d, d
+struct Sampling {
+  float scale;
+  explicit Sampling(int64_t n, int64_t m) : scale(m > 1 ? static_cast<float>(double(n - 1) / double(m - 1)) : 0.f) {}
+  __attribute__((optimize("fp-contract=off")))
+  void at(int64_t c, int64_t& i, float& d) const {
+    const float sc = static_cast<float>(double(c) * double(scale));
+    i = static_cast<int64_t>(sc);
+    d = static_cast<float>(double(sc) - double(i));
+  }
+};
+
 // Per output column: the byte offsets of its two source pixels and their weights (1 - dx, dx)
 struct Columns {
   std::vector<int64_t> a, b;
@@ -37,7 +50,7 @@ struct Columns {
 __attribute__((optimize("fp-contract=off")))
 Columns columnWeights(int64_t w, int64_t newW) {
   Columns cols{std::vector<int64_t>(newW), std::vector<int64_t>(newW), std::vector<double>(newW), std::vector<double>(newW)};
-  const float wScale = newW > 1 ? static_cast<float>(double(w - 1) / double(newW - 1)) : 0.f;
+  const Sampling sampling(w, newW);
   for (int64_t c = 0; c < newW; c++) {
     if (c == newW - 1 || w == 1) {
       cols.a[c] = cols.b[c] = (w - 1) * 3;  // darknet copies the last column
@@ -45,9 +58,9 @@ Columns columnWeights(int64_t w, int64_t newW) {
       cols.wb[c] = 0;
       continue;
     }
-    const float sx = static_cast<float>(double(c) * double(wScale));
-    const int64_t ix = static_cast<int64_t>(sx);
-    const float dx = static_cast<float>(double(sx) - double(ix));
+    int64_t ix;
+    float dx;
+    sampling.at(c, ix, dx);
     cols.a[c] = ix * 3;
     cols.b[c] = (ix + 1) * 3;
     cols.wa[c] = 1.0 - double(dx);
@@ -139,15 +152,15 @@ at::Tensor resizeRgbInto(const at::Tensor& src, int64_t newW, int64_t newH, cons
               out.size(0), " output");
   static const Unit unit;
   const Columns cols = columnWeights(w, newW);
-  const float hScale = newH > 1 ? static_cast<float>(double(h - 1) / double(newH - 1)) : 0.f;
+  const Sampling sampling(h, newH);
   RowCache rows(src.data_ptr<uint8_t>(), w, cols, unit, newW);
   float* base = out.data_ptr<float>();
   const int64_t outW = out.size(1);
   if (background.has_value()) fillAround(base, outW, out.size(0), left, top, newW, newH, static_cast<float>(*background));
   for (int64_t r = 0; r < newH; r++) {
-    const float sy = static_cast<float>(double(r) * double(hScale));
-    const int64_t iy = static_cast<int64_t>(sy);
-    const float dy = static_cast<float>(double(sy) - double(iy));
+    int64_t iy;
+    float dy;
+    sampling.at(r, iy, dy);
     const bool last = r == newH - 1 || h == 1;
     // fetching iy + 1 evicts the smaller of the cached rows other than iy, so p0 stays valid
     const float* p0 = rows.get(iy);

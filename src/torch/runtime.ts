@@ -21,8 +21,8 @@ export const cpuCache = {
    * (`misses`, page faults on first touch), and the bytes of large blocks
    * mapped (in use + idle) now and at most; the bytes counted resident, in
    * use and at most in use at once, and the budget resident memory is held
-   * to: at most in use plus 256 MiB; `reset` starts the counters and the
-   * mapped peak afresh after reading them.
+   * to: at most in use plus YOLO_CPU_CACHE_SLACK_MB (default 256); `reset`
+   * starts the counters and the mapped peak afresh after reading them.
    */
   stats(reset = false): CpuCacheStats {
     return native.cpuCacheStats(reset);

@@ -82,15 +82,28 @@ test('an idle block over twice a request and over 4 MiB larger is left for its o
 });
 
 const runtime = fileURLToPath(new URL('../../src/torch/index.js', import.meta.url));
-function cachedAfterFreeing(limitMb: string, blocks: number): { cachedBytes: number; limitBytes: number } {
+/**
+ * Runs `body` (module code with `torch`, `MiB` and `resident()` in scope,
+ * returning a value) in a fresh process, whose cache has seen nothing, with
+ * the environment given: the value (through JSON) and what it wrote to stderr.
+ */
+function inFreshProcess(env: Record<string, string>, body: string): { value: unknown; stderr: string } {
   const script = `
+    import { readFileSync } from 'node:fs';
     const torch = await import(${JSON.stringify(runtime)});
-    const ts = Array.from({ length: ${blocks} }, () => torch.ones([${MiB}]));
-    for (const t of ts) t.dispose();
-    console.log(JSON.stringify(torch.cpuCache.info()));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, YOLO_CPU_CACHE_MB: limitMb }, encoding: 'utf8' });
+    const MiB = ${MiB};
+    const resident = () => Number(readFileSync('/proc/self/statm', 'utf8').split(' ')[1]) * 4096;
+    console.log(JSON.stringify(await (async () => { ${body} })()));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ...env }, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return { value: JSON.parse(r.stdout.trim().split('\n').pop()!), stderr: r.stderr };
+}
+
+function cachedAfterFreeing(limitMb: string, blocks: number): { cachedBytes: number; limitBytes: number } {
+  return inFreshProcess({ YOLO_CPU_CACHE_MB: limitMb }, `
+    const ts = Array.from({ length: ${blocks} }, () => torch.ones([MiB]));
+    for (const t of ts) t.dispose();
+    return torch.cpuCache.info();`).value as { cachedBytes: number; limitBytes: number };
 }
 
 test('the cache stays under YOLO_CPU_CACHE_MB, and 0 turns it off', () => {
@@ -102,32 +115,13 @@ test('the cache stays under YOLO_CPU_CACHE_MB, and 0 turns it off', () => {
 });
 
 test('a YOLO_CPU_CACHE_MB that is not a number is named on stderr and the default limit is used', () => {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const torch = await import(${JSON.stringify(runtime)}); console.log(JSON.stringify(torch.cpuCache.info()));`],
-    { env: { ...process.env, YOLO_CPU_CACHE_MB: '2GB' }, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  const r = inFreshProcess({ YOLO_CPU_CACHE_MB: '2GB' }, 'return torch.cpuCache.info();');
   assert.match(r.stderr, /YOLO_CPU_CACHE_MB='2GB' is not a whole number of MB/);
-  assert.ok(JSON.parse(r.stdout.trim()).limitBytes > 0, 'the default limit applies');
+  assert.ok((r.value as { limitBytes: number }).limitBytes > 0, 'the default limit applies');
 });
 
 /** Resident memory of this process (statm's second field, in pages). */
 const residentBytes = () => Number(readFileSync('/proc/self/statm', 'utf8').split(' ')[1]) * 4096;
-
-/**
- * Runs `body` (module code with `torch`, `MiB` and `resident()` in scope;
- * its last expression's JSON on stdout) in a fresh process, whose cache has
- * seen nothing, with the environment given.
- */
-function inFreshProcess(env: Record<string, string>, body: string): unknown {
-  const script = `
-    import { readFileSync } from 'node:fs';
-    const torch = await import(${JSON.stringify(runtime)});
-    const MiB = ${MiB};
-    const resident = () => Number(readFileSync('/proc/self/statm', 'utf8').split(' ')[1]) * 4096;
-    console.log(JSON.stringify(await (async () => { ${body} })()));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ...env }, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
 
 /**
  * With no slack: block X (48 MiB, written) serves a 26 MiB tensor (its tail
@@ -162,11 +156,11 @@ test('within the budget (the most in use + YOLO_CPU_CACHE_SLACK_MB) a smaller re
   assert.ok(Math.abs(before - residentBytes()) < 8 * MiB, 'within the budget the tail stays resident');
   assert.equal(torch.cpuCache.stats().budgetBytes - torch.cpuCache.stats().peakInUseBytes, 256 * MiB);
   t.dispose();
-  const plain = inFreshProcess({ YOLO_CPU_CACHE_SLACK_MB: '0' }, OVER_BUDGET('((f) => f())')) as { dropped: number; budgetBytes: number; peakInUseBytes: number };
+  const plain = inFreshProcess({ YOLO_CPU_CACHE_SLACK_MB: '0' }, OVER_BUDGET('((f) => f())')).value as { dropped: number; budgetBytes: number; peakInUseBytes: number };
   assert.equal(plain.budgetBytes, plain.peakInUseBytes, 'slack 0: the budget is the most in use');
   assert.equal(plain.peakInUseBytes, 74 * MiB);
   assert.ok(plain.dropped > 16 * MiB, `over the budget the 22 MiB tail goes back (${plain.dropped / MiB} MiB)`);
-  const kept = inFreshProcess({ YOLO_CPU_CACHE_SLACK_MB: '0' }, OVER_BUDGET('torch.cpuCache.keepingPages')) as { dropped: number };
+  const kept = inFreshProcess({ YOLO_CPU_CACHE_SLACK_MB: '0' }, OVER_BUDGET('torch.cpuCache.keepingPages')).value as { dropped: number };
   assert.ok(Math.abs(kept.dropped) < 8 * MiB, 'inside keepingPages it stays');
   assert.throws(() => torch.cpuCache.keepingPages(() => { throw new Error('boom'); }), /boom/);
   torch.cpuCache.empty();
@@ -174,7 +168,7 @@ test('within the budget (the most in use + YOLO_CPU_CACHE_SLACK_MB) a smaller re
 });
 
 test('of two idle blocks of a size, a request takes the one whose pages are all resident, not the one whose tail was given back', () => {
-  const values = inFreshProcess({ YOLO_CPU_CACHE_SLACK_MB: '0' }, `
+  const { value: values } = inFreshProcess({ YOLO_CPU_CACHE_SLACK_MB: '0' }, `
     const a = torch.full([2 * MiB], 3);    // 8 MiB of threes: the most in use 8
     a.dispose();
     const half = torch.zeros([MiB]);       // 4 MiB on a's block, its tail kept (within the budget)
@@ -190,9 +184,7 @@ test('of two idle blocks of a size, a request takes the one whose pages are all 
 });
 
 test('a YOLO_CPU_CACHE_SLACK_MB that is not a number is named on stderr and the default slack is used', () => {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const torch = await import(${JSON.stringify(runtime)}); const s = torch.cpuCache.stats(); console.log(s.budgetBytes - s.peakInUseBytes);`],
-    { env: { ...process.env, YOLO_CPU_CACHE_SLACK_MB: 'lots' }, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  const r = inFreshProcess({ YOLO_CPU_CACHE_SLACK_MB: 'lots' }, 'const s = torch.cpuCache.stats(); return s.budgetBytes - s.peakInUseBytes;');
   assert.match(r.stderr, /YOLO_CPU_CACHE_SLACK_MB='lots' is not a whole number of MB/);
-  assert.equal(Number(r.stdout.trim().split('\n').pop()), 256 * MiB);
+  assert.equal(r.value, 256 * MiB);
 });
