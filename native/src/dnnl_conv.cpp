@@ -43,21 +43,38 @@ dnnl::post_ops postOpsFor(const std::string& activation, double slope, bool accu
   dnnl::post_ops ops;
   if (activation == "leaky") ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, static_cast<float>(slope), 0.f);
   else if (activation == "relu") ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-  else TORCH_CHECK(activation == "linear", "dnnl_conv_prepack: activation must be linear, leaky or relu, got '", activation, "'");
   if (accumulate) ops.append_sum(1.f);
   return ops;
 }
 
+// What oneDNN runs in the convolution's pass and what is left to separate
+// passes after it. Why: oneDNN falls back to its reference kernel (about
+// 100x slower) when a JIT kernel does not take the post-op chain: on AVX2
+// (oneDNN 2.6) a k x k convolution takes an eltwise or a leading sum, not
+// an eltwise followed by a sum, so a darknet [shortcut] after a 3x3 leaky
+// convolution made yolov3 at 416 take 67 s instead of 0.4 s. So the
+// primitive is built with the whole chain, then without the sum, then
+// without either, and the first that a JIT kernel runs is kept.
+struct Fusion {
+  bool activation, sum;
+};
 struct DnnlConv : torch::CustomClassHolder {
   std::vector<int64_t> inputSize, outputSize;
   bool accumulate;
+  std::string activation;
+  float slope;
+  Fusion fused{};
+  std::string implementation;  // oneDNN's name for the kernel it runs (ONEDNN_VERBOSE's)
   dnnl::convolution_forward primitive;
   memory weights, bias;
   memory::desc src, dst;
 
   DnnlConv(const at::Tensor& weight, const c10::optional<at::Tensor>& biasIn, std::vector<int64_t> stride,
-           std::vector<int64_t> padding, int64_t groups, std::vector<int64_t> input, const std::string& activation,
-           double slope, bool accumulateIn) : inputSize(std::move(input)), accumulate(accumulateIn) {
+           std::vector<int64_t> padding, int64_t groups, std::vector<int64_t> input, const std::string& activationIn,
+           double slopeIn, bool accumulateIn)
+      : inputSize(std::move(input)), accumulate(accumulateIn), activation(activationIn), slope(static_cast<float>(slopeIn)) {
+    TORCH_CHECK(activation == "linear" || activation == "leaky" || activation == "relu",
+                "dnnl_conv_prepack: activation must be linear, leaky or relu, got '", activation, "'");
     TORCH_CHECK(weight.dim() == 4 && weight.device().is_cpu() && weight.scalar_type() == at::kFloat,
                 "dnnl_conv_prepack: weight must be a 4-D float32 CPU tensor, got ", weight.sizes(), " ", weight.scalar_type());
     TORCH_CHECK(inputSize.size() == 4, "dnnl_conv_prepack: input_size must be [N, C, H, W]");
@@ -84,9 +101,7 @@ struct DnnlConv : torch::CustomClassHolder {
     const dnnl::convolution_forward::desc desc(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src, anyLayout, biasDesc, dst,
         {stride[0], stride[1]}, {padding[0], padding[1]}, {padding[0], padding[1]});
-    dnnl::primitive_attr attr;
-    attr.set_post_ops(postOpsFor(activation, slope, accumulate));
-    const dnnl::convolution_forward::primitive_desc pd(desc, attr, cpuEngine());
+    const dnnl::convolution_forward::primitive_desc pd = choose(desc);
     primitive = dnnl::convolution_forward(pd);
 
     dnnl::stream stream(cpuEngine());
@@ -105,6 +120,39 @@ struct DnnlConv : torch::CustomClassHolder {
     stream.wait();
   }
 
+  // The first of: the whole chain fused, the activation only, nothing, that
+  // a JIT kernel runs (Fusion); the whole chain where all are the reference.
+  dnnl::convolution_forward::primitive_desc choose(const dnnl::convolution_forward::desc& desc) {
+    const bool act = activation != "linear";
+    const Fusion tries[] = {{act, accumulate}, {act, false}, {false, false}};
+    for (const Fusion& f : tries) {
+      dnnl::primitive_attr attr;
+      attr.set_post_ops(postOpsFor(f.activation ? activation : "linear", slope, f.sum));
+      dnnl::convolution_forward::primitive_desc pd(desc, attr, cpuEngine());
+      const std::string impl = pd.impl_info_str();
+      if (impl.rfind("ref", 0) != 0) {
+        fused = f;
+        implementation = impl;
+        return pd;
+      }
+    }
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(postOpsFor(activation, slope, accumulate));
+    dnnl::convolution_forward::primitive_desc pd(desc, attr, cpuEngine());
+    fused = {act, accumulate};
+    implementation = pd.impl_info_str();
+    return pd;
+  }
+
+  // What the primitive left undone, on its output y: the activation, then the add into `into`.
+  void finish(at::Tensor& y, const c10::optional<at::Tensor>& into) const {
+    if (activation != "linear" && !fused.activation) {
+      if (activation == "leaky") at::leaky_relu_(y, slope);
+      else at::relu_(y);
+    }
+    if (into.has_value() && !fused.sum) into->add_(y);
+  }
+
   // into: the output tensor (accumulate: it holds the addend and receives the sum), else a new one
   at::Tensor run(const at::Tensor& x, const c10::optional<at::Tensor>& into) {
     TORCH_CHECK(x.device().is_cpu() && x.scalar_type() == at::kFloat,
@@ -113,14 +161,17 @@ struct DnnlConv : torch::CustomClassHolder {
                 " is not the shape the convolution was packed for, ", c10::IntArrayRef(inputSize));
     TORCH_CHECK(into.has_value() == accumulate, accumulate ? "dnnl_conv_run_into: this convolution was packed to add into a tensor"
                                                            : "dnnl_conv_run: this convolution was packed to add into a tensor: use dnnl_conv_run_into");
+    if (into.has_value()) {
+      const at::Tensor& t = *into;
+      TORCH_CHECK(t.device().is_cpu() && t.scalar_type() == at::kFloat && t.sizes() == c10::IntArrayRef(outputSize) &&
+                      t.is_contiguous(at::MemoryFormat::ChannelsLast) && t.is_non_overlapping_and_dense(),
+                  "dnnl_conv_run_into: the addend must be a dense channels-last float32 CPU tensor ", c10::IntArrayRef(outputSize),
+                  ", got ", t.sizes(), " ", t.scalar_type());
+    }
     const at::Tensor in = x.contiguous(at::MemoryFormat::ChannelsLast);
     at::Tensor out;
-    if (into.has_value()) {
+    if (into.has_value() && fused.sum) {
       out = *into;
-      TORCH_CHECK(out.device().is_cpu() && out.scalar_type() == at::kFloat && out.sizes() == c10::IntArrayRef(outputSize) &&
-                      out.is_contiguous(at::MemoryFormat::ChannelsLast) && out.is_non_overlapping_and_dense(),
-                  "dnnl_conv_run_into: the addend must be a dense channels-last float32 CPU tensor ", c10::IntArrayRef(outputSize),
-                  ", got ", out.sizes(), " ", out.scalar_type());
     } else {
       out = at::empty(outputSize, x.options().memory_format(at::MemoryFormat::ChannelsLast));
     }
@@ -129,7 +180,8 @@ struct DnnlConv : torch::CustomClassHolder {
     dnnl::stream stream(cpuEngine());
     primitive.execute(stream, {{DNNL_ARG_SRC, srcMem}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dstMem}});
     stream.wait();
-    return out;
+    finish(out, into);
+    return into.has_value() ? *into : out;
   }
 };
 
@@ -169,6 +221,8 @@ TORCH_LIBRARY_FRAGMENT(yolo, m) {
   m.def("dnnl_conv_prepack(Tensor weight, Tensor? bias, int[] stride, int[] padding, int groups, int[] input_size, "
         "str activation, float slope, bool accumulate=False) -> __torch__.torch.classes.yolo.DnnlConv",
         yolo_native::prepack);
+  m.def("dnnl_conv_implementation(__torch__.torch.classes.yolo.DnnlConv context) -> str",
+        [](const c10::intrusive_ptr<yolo_native::DnnlConv>& conv) { return conv->implementation; });
   m.def("dnnl_conv_run(Tensor x, __torch__.torch.classes.yolo.DnnlConv context) -> Tensor", yolo_native::run);
   m.def("dnnl_conv_run_into(Tensor x, __torch__.torch.classes.yolo.DnnlConv context, Tensor(a!) out) -> Tensor(a!)", yolo_native::runInto);
 }

@@ -5,7 +5,7 @@
 // memory freed; the native ops' own checks name the problem.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as torch from '../../src/torch/index.js';
 import { PackedConv, toChannelsLast, type PackedActivation } from '../../src/nn/index.js';
 
@@ -90,5 +90,25 @@ test('PackedConv.forwardInto adds activation(conv(x)) into a channels-last tenso
     }
   }));
   packed.dispose();
+  assert.equal(torch.memory().tensors, start);
+});
+
+// oneDNN's reference kernel is ~100x slower than its JIT ones: a post-op chain
+// a JIT kernel refuses (on AVX2, a 3x3 leaky convolution followed by the
+// residual's sum) is split, the rest done in separate passes
+const hasAvx2 = existsSync('/proc/cpuinfo') && /\bavx2\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+test('the oneDNN convolutions of a darknet cfg run on JIT kernels, never the reference one, whatever they fuse', { skip: (!existsSync('/usr/include/oneapi/dnnl/dnnl.hpp') && 'no libdnnl-dev headers') || (!hasAvx2 && 'oneDNN has JIT kernels from AVX2 on') }, () => {
+  const start = torch.memory().tensors;
+  torch.tidy(() => {
+    for (const [k, groups, act, accumulate] of [[3, 1, 'leaky', true], [3, 1, 'leaky', false], [1, 1, 'linear', true], [1, 1, 'leaky', true], [3, 16, 'leaky', false], [3, 16, 'relu', true]] as const) {
+      const w = toChannelsLast(torch.randn([16, 16 / groups, k, k]));
+      const ctx = torch.opObject('yolo::dnnl_conv_prepack', w, null, [1, 1], [k >> 1, k >> 1], groups, [1, 16, 26, 26], act, 0.1, accumulate);
+      try {
+        assert.doesNotMatch(torch.opValue('yolo::dnnl_conv_implementation', ctx) as string, /^ref/, `k=${k} groups=${groups} ${act} accumulate=${accumulate}`);
+      } finally {
+        ctx.dispose();
+      }
+    }
+  });
   assert.equal(torch.memory().tensors, start);
 });
