@@ -93,6 +93,10 @@ class StepProcess {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const minOf = (xs: number[]) => Math.min(...xs);
+const diverged = (xs: StepResult[]): number | null => {
+  const i = xs.findIndex((r) => r.loss.total === null || !Number.isFinite(r.loss.total));
+  return i < 0 ? null : i;
+};
 
 function medianParts(results: StepResult[]): StepResult['parts'] {
   const keys = ['forward', 'loss', 'backward', 'optimizer'] as const;
@@ -130,7 +134,14 @@ export interface TrainRow {
   /** Median process CPU seconds (all threads) per step: less disturbed by other jobs than wall time. */
   cpuSecondsPerStep: { ours: number; pytorch: number };
   /** Total loss of the warm-up step on each side: equal when both compute the same thing. */
-  firstLoss: { ours: number; pytorch: number };
+  firstLoss: { ours: number | null; pytorch: number | null };
+  /**
+   * The first measured step (0-based) whose loss was not finite, per side, or
+   * null: random weights and the trainer's rate on one fixed batch can
+   * diverge in a few steps on one machine's rounding and not another's; the
+   * steps still time the same operations (no control flow reads the loss).
+   */
+  divergedAtStep: { ours: number | null; pytorch: number | null };
   steps: number;
   /** /proc/loadavg's 1-minute load at the start and end of this model's steps (a shared machine: say how shared). */
   load: { start: number; end: number };
@@ -188,7 +199,7 @@ async function benchModel(c: ModelCase, batch: number, size: number, dir: string
       pytorchPassive: { seconds: qs, ratio: qs.median / os.median, minRatio: qs.min / os.min, peakRssMb: rss[3] },
       oursParts: medianParts(o), pytorchParts: medianParts(p),
       cpuSecondsPerStep: { ours: median(o.map((r) => r.cpuSeconds)), pytorch: median(p.map((r) => r.cpuSeconds)) },
-      firstLoss: { ours: warm[0].loss.total, pytorch: warm[2].loss.total }, steps: c.steps, load: { start: loadStart, end: loadEnd },
+      firstLoss: { ours: warm[0].loss.total, pytorch: warm[2].loss.total }, divergedAtStep: { ours: diverged(o), pytorch: diverged(p) }, steps: c.steps, load: { start: loadStart, end: loadEnd },
     };
   } finally {
     for (const side of sides) side.kill();
@@ -210,6 +221,9 @@ export async function benchTrain(): Promise<object> {
       rows.map((r) => [r.model, f(r.oursSeconds), f(r.noCache.seconds), f(r.pytorchSeconds), f(r.pytorchPassive.seconds), `${r.minRatio.toFixed(2)} / ${r.ratio.toFixed(2)}`,
         `${r.noCache.minRatio.toFixed(2)} / ${r.noCache.ratio.toFixed(2)}`, `${r.pytorchPassive.minRatio.toFixed(2)} / ${r.pytorchPassive.ratio.toFixed(2)}`,
         `${r.oursPeakRssMb.toFixed(0)} / ${r.noCache.peakRssMb.toFixed(0)} / ${r.pytorchPeakRssMb.toFixed(0)}`, `${r.load.start.toFixed(1)} - ${r.load.end.toFixed(1)}`]));
+    for (const r of rows.filter((x) => x.divergedAtStep.ours !== null || x.divergedAtStep.pytorch !== null)) {
+      console.log(`${r.model}: the loss stopped being finite at measured step ${r.divergedAtStep.ours ?? '-'} (ours) / ${r.divergedAtStep.pytorch ?? '-'} (PyTorch); the timings still compare the same operations`);
+    }
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -32,7 +32,8 @@ export interface StepResult {
   /** CPU time of the whole process (all threads) during the step: steadier than wall time on a shared machine. */
   cpuSeconds: number;
   parts: { forward: number; loss: number; backward: number; optimizer: number };
-  loss: { box: number; obj: number; cls: number; total: number };
+  /** null where the loss is not finite (a step diverged; JSON has no NaN) */
+  loss: { box: number | null; obj: number | null; cls: number | null; total: number | null };
 }
 
 /** The trainer's BN momentum while training (trainer.ts setBnMomentum). */

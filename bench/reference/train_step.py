@@ -12,6 +12,7 @@ from stdin, one a line, and answers each with one JSON line:
   quit  -> {"maxRssMb"} and exits (so does end of input)
 """
 import json
+import math
 import os
 import resource
 import struct
@@ -193,7 +194,8 @@ def main():
         t1 = time.perf_counter()
         scales = scales or model.scales(heads, images.shape[3], images.shape[2])
         r = yolo_loss(heads, labels, scales, **loss_options)
-        loss = {k: float(r[k]) for k in ['box', 'obj', 'cls', 'total']}
+        # a diverged loss as null: json.dumps would write NaN, which is not JSON
+        loss = {k: float(r[k]) if math.isfinite(float(r[k])) else None for k in ['box', 'obj', 'cls', 'total']}
         t2 = time.perf_counter()
         r['total'].backward()
         t3 = time.perf_counter()

@@ -46,7 +46,7 @@ test('yolov3-tiny training step: loss parts equal the PyTorch reference on steps
     for (let i = 0; i < STEPS; i++) {
       for (const part of ['box', 'obj', 'cls', 'total'] as const) {
         const [a, b] = [ours[i].loss[part], theirs[i].loss[part]];
-        assert.ok(Number.isFinite(a) && a > 0, `step ${i + 1} ${part}: ${a}`);
+        assert.ok(a !== null && b !== null && Number.isFinite(a) && a > 0, `step ${i + 1} ${part}: ours ${a}, PyTorch ${b}`);
         assert.ok(Math.abs(a - b) <= 1e-4 * Math.abs(b), `step ${i + 1} ${part}: ours ${a}, PyTorch ${b}`);
       }
     }
