@@ -125,10 +125,15 @@ struct DnnlConv : torch::CustomClassHolder {
   dnnl::convolution_forward::primitive_desc choose(const dnnl::convolution_forward::desc& desc) {
     const bool act = activation != "linear";
     const Fusion tries[] = {{act, accumulate}, {act, false}, {false, false}};
-    for (const Fusion& f : tries) {
+    dnnl::convolution_forward::primitive_desc whole;
+    for (size_t i = 0; i < 3; i++) {
+      const Fusion& f = tries[i];
+      // with nothing to fuse (or no sum) the later tries repeat an earlier one
+      if (i > 0 && f.activation == tries[i - 1].activation && f.sum == tries[i - 1].sum) continue;
       dnnl::primitive_attr attr;
       attr.set_post_ops(postOpsFor(f.activation ? activation : "linear", slope, f.sum));
       dnnl::convolution_forward::primitive_desc pd(desc, attr, cpuEngine());
+      if (i == 0) whole = pd;
       const std::string impl = pd.impl_info_str();
       if (impl.rfind("ref", 0) != 0) {
         fused = f;
@@ -136,12 +141,9 @@ struct DnnlConv : torch::CustomClassHolder {
         return pd;
       }
     }
-    dnnl::primitive_attr attr;
-    attr.set_post_ops(postOpsFor(activation, slope, accumulate));
-    dnnl::convolution_forward::primitive_desc pd(desc, attr, cpuEngine());
-    fused = {act, accumulate};
-    implementation = pd.impl_info_str();
-    return pd;
+    fused = tries[0];
+    implementation = whole.impl_info_str();
+    return whole;
   }
 
   // What the primitive left undone, on its output y: the activation, then the add into `into`.
