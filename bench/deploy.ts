@@ -8,7 +8,9 @@
 // timed in alternating pairs (who goes first alternates too), so a noisy
 // neighbour slows both alike, with a pause before each timed run
 // (BENCH_DEPLOY_GAP_MS, default 20, as bench/detect.ts) so that onnxruntime's
-// threads, still spinning after its run, do not take the cores ours needs;
+// threads, still spinning after its run, do not take the cores ours needs
+// (and onnxruntime's session stops spinning when a run returns:
+// ONNXRUNTIME_BENCH_SESSION_OPTIONS, timing.ts);
 // BENCH_DEPLOY_REPEATS sets the pairs (default 5, after one warm-up each) and
 // the page's measured detections.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,7 @@ import { Darknet } from '../src/darknet/index.js';
 import { loadImage, prepareInput } from '../src/detect/index.js';
 import { exportOnnx } from '../src/export/index.js';
 import { startServer } from '../src/serve/server.js';
-import { REPO_ROOT, alternatingPairs, spread, type Spread } from './timing.js';
+import { REPO_ROOT, ONNXRUNTIME_BENCH_SESSION_OPTIONS, alternatingPairs, spread, type Spread } from './timing.js';
 
 const SHARED = join(REPO_ROOT, '..', 'shared', 'data', 'darknet');
 const CHROMIUM = '/usr/bin/chromium';
@@ -58,7 +60,7 @@ async function forwardPairs(cfg: string, input: Float32Array, onnxPath: string):
   try {
     writeFileSync(onnxPath, exportOnnx(model, { size: [416, 416] }));
     const threads = torch.getNumThreads();
-    const session = await ort.InferenceSession.create(onnxPath, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    const session = await ort.InferenceSession.create(onnxPath, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', ...ONNXRUNTIME_BENCH_SESSION_OPTIONS });
     const feeds = { images: new ort.Tensor('float32', input, [1, 3, 416, 416]) };
     const x = torch.tensor(input, { shape: [1, 3, 416, 416] });
     try {

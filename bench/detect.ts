@@ -17,10 +17,13 @@
 // image pixels. They run in alternating pairs (who goes first alternates),
 // so a noisy neighbour slows both alike, with a pause before each timed run
 // (BENCH_DETECT_GAP_MS, default 20) so that neither engine's idle threads,
-// still spinning after its own run, take cores from the other's.
-// Threads: ours loads libtorch with OMP_WAIT_POLICY=PASSIVE unless set
-// (src/torch/native.ts); onnxruntime and the Python references keep their
-// defaults (spinning pools), which cost them most on a busy machine.
+// still spinning after its own run, take cores from the other's; the pause
+// is shorter than onnxruntime's spinning after a run, so its session stops
+// spinning when a run returns (ONNXRUNTIME_BENCH_SESSION_OPTIONS, timing.ts)
+// and spins through the run as by default.
+// Threads: ours as src/torch/native.ts loads libtorch; the Python
+// references keep their defaults (spinning pools), which cost them most on
+// a busy machine.
 // ratioVsOnnxruntime = onnxruntimeMs / oursMs on the medians; `load` is the
 // 1-minute load average at the start and end of the model's pairs (the
 // figures mean little on a machine busier than its thread count).
@@ -35,7 +38,7 @@ import { Darknet, saveWeights } from '../src/darknet/index.js';
 import { Detector, loadImage } from '../src/detect/index.js';
 import { exportOnnx } from '../src/export/index.js';
 import type { RgbImage } from '../src/data/image.js';
-import { REPO_ROOT, PYTHON, alternatingPairs, spread } from './timing.js';
+import { REPO_ROOT, PYTHON, ONNXRUNTIME_BENCH_SESSION_OPTIONS, alternatingPairs, spread } from './timing.js';
 
 const SHARED = join(REPO_ROOT, '..', 'shared', 'data', 'darknet');
 const BATCHES = [1, 8];
@@ -62,7 +65,7 @@ async function benchModel(cfg: string, img: RgbImage, image: string, dir: string
   writeFileSync(onnxPath, exportOnnx(model.eval(), { size: [416, 416], batch: 'dynamic' }));
   const threads = torch.getNumThreads();
   const detector = new Detector(model, Array.from({ length: model.heads[0].classes }, (_, i) => `c${i}`), [416, 416]);
-  const onnx = await Detector.fromOnnx(onnxPath, { threads });
+  const onnx = await Detector.fromOnnx(onnxPath, { threads, sessionOptions: ONNXRUNTIME_BENCH_SESSION_OPTIONS });
   const pairs: Record<number, [number[], number[]]> = {};
   const load = [loadavg()[0]];
   try {

@@ -31,6 +31,18 @@ export function spread(values: number[]): Spread {
 }
 
 /**
+ * onnxruntime's session options in the alternating benchmarks: its worker
+ * threads keep spinning through a run, as by default, but stop when the run
+ * returns. By default they spin on for about 2^20 pause instructions after
+ * each run (tens of milliseconds: longer than the pause below), so on 2
+ * cores the engine timed next ran beside a spinning thread (measured,
+ * depthwise cfg, batch 1: our forward's median 28 ms after onnxruntime's
+ * runs, 17-18 ms after nothing); with the spinning stopped at the end of
+ * each run onnxruntime's own times stayed as they were (README, issue 15).
+ */
+export const ONNXRUNTIME_BENCH_SESSION_OPTIONS = { extra: { session: { force_spinning_stop: '1' } } };
+
+/**
  * Times `a` and `b` in `n` alternating pairs (who goes first alternates)
  * after one warm-up each, so a noisy neighbour slows both alike, with `gapMs`
  * of idle before each timed run, so that neither engine's threads, still

@@ -5,7 +5,7 @@
 // runs in its own child process (so peak RSS is per side and per model); our
 // side runs twice, with the CPU block cache (the default) and without it
 // (YOLO_CPU_CACHE_MB=0), PyTorch with its default allocator, and PyTorch
-// again with OMP_WAIT_POLICY=PASSIVE (the wait policy our side loads with).
+// again with GOMP_SPINCOUNT=OPENMP_SPIN_COUNT (the wait policy our side loads with).
 // The parent alternates single steps between the four after one warm-up step each,
 // so load from other jobs on the machine hits all sides alike, and reports
 // the fastest and the median step of each. Run alone: `node dist/bench/train.js`.
@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../src/torch/index.js';
+import { OPENMP_SPIN_COUNT } from '../src/torch/native.js';
 import { Darknet, saveWeights } from '../src/darknet/index.js';
 import { DEFAULT_TRAIN } from '../src/train/options.js';
 import { REPO_ROOT, PYTHON, printTable } from './timing.js';
@@ -123,11 +124,12 @@ export interface TrainRow {
   /** Our side again with the CPU block cache off (YOLO_CPU_CACHE_MB=0), in the same alternation. */
   noCache: { seconds: StepSeconds; imagesPerSecond: number; ratio: number; minRatio: number; pairedRatio: number; peakRssMb: number };
   /**
-   * PyTorch again with OMP_WAIT_POLICY=PASSIVE, the wait policy our side
-   * loads with (src/torch/native.ts): the comparison of the code alone,
-   * without libgomp's spinning waits, which cost most on a loaded machine.
+   * PyTorch again with GOMP_SPINCOUNT=OPENMP_SPIN_COUNT, the wait policy
+   * our side loads with (src/torch/native.ts): the comparison of the code
+   * alone, without libgomp's long spinning waits, which cost most on a
+   * loaded machine.
    */
-  pytorchPassive: { seconds: StepSeconds; ratio: number; minRatio: number; peakRssMb: number };
+  pytorchOurWaits: { seconds: StepSeconds; ratio: number; minRatio: number; peakRssMb: number };
   /** Median seconds per part of the step, for finding where time goes. */
   oursParts: StepResult['parts'];
   pytorchParts: StepResult['parts'];
@@ -182,13 +184,13 @@ async function benchModel(c: ModelCase, batch: number, size: number, dir: string
     new StepProcess('ours', process.execPath, oursArgs),
     new StepProcess('ours without the block cache', process.execPath, oursArgs, { YOLO_CPU_CACHE_MB: '0' }),
     new StepProcess('PyTorch', PYTHON, pytorchArgs),
-    new StepProcess('PyTorch with passive waits', PYTHON, pytorchArgs, { OMP_WAIT_POLICY: 'PASSIVE' }),
+    new StepProcess('PyTorch with our waits', PYTHON, pytorchArgs, { GOMP_SPINCOUNT: String(OPENMP_SPIN_COUNT) }),
   ];
   try {
     const loadStart = loadAverage();
     const { warm, results: [o, n, p, q] } = await alternate(sides, c.steps);
     const loadEnd = loadAverage();
-    const rss: number[] = []; // ours, ours without the cache, PyTorch, PyTorch passive
+    const rss: number[] = []; // ours, ours without the cache, PyTorch, PyTorch with our waits
     for (const side of sides) rss.push((await side.request<{ maxRssMb: number }>('quit')).maxRssMb);
     const [os, ns, ps, qs] = [seconds(o), seconds(n), seconds(p), seconds(q)];
     const paired = (xs: StepResult[]) => median(xs.map((r, i) => p[i].seconds / r.seconds));
@@ -196,7 +198,7 @@ async function benchModel(c: ModelCase, batch: number, size: number, dir: string
       model: c.model, oursImagesPerSecond: batch / os.median, pytorchImagesPerSecond: batch / ps.median, ratio: ps.median / os.median,
       minRatio: ps.min / os.min, pairedRatio: paired(o), oursPeakRssMb: rss[0], pytorchPeakRssMb: rss[2], oursSeconds: os, pytorchSeconds: ps,
       noCache: { seconds: ns, imagesPerSecond: batch / ns.median, ratio: ps.median / ns.median, minRatio: ps.min / ns.min, pairedRatio: paired(n), peakRssMb: rss[1] },
-      pytorchPassive: { seconds: qs, ratio: qs.median / os.median, minRatio: qs.min / os.min, peakRssMb: rss[3] },
+      pytorchOurWaits: { seconds: qs, ratio: qs.median / os.median, minRatio: qs.min / os.min, peakRssMb: rss[3] },
       oursParts: medianParts(o), pytorchParts: medianParts(p),
       cpuSecondsPerStep: { ours: median(o.map((r) => r.cpuSeconds)), pytorch: median(p.map((r) => r.cpuSeconds)) },
       firstLoss: { ours: warm[0].loss.total, pytorch: warm[2].loss.total }, divergedAtStep: { ours: diverged(o), pytorch: diverged(p) }, steps: c.steps, load: { start: loadStart, end: loadEnd },
@@ -217,9 +219,9 @@ export async function benchTrain(): Promise<object> {
     for (const c of cases()) rows.push(await benchModel(c, batch, size, dir));
     const f = (x: StepSeconds) => `${x.min.toFixed(3)} / ${x.median.toFixed(3)}`;
     printTable(`training step at ${size}, batch ${batch}, ${DEVICE === 'cpu' ? `${torch.getNumThreads()} threads` : DEVICE} (forward + loss + backward + Adam), seconds min / median over ${rows.map((r) => r.steps).join(', ')} alternating steps; ratio = PyTorch / ours`,
-      ['model', 'ours s', 'ours no-cache s', 'PyTorch s', 'PyTorch passive s', 'ratio min / median', 'no-cache ratio', 'ratio vs passive', 'peak RSS MB ours / no-cache / PyTorch', 'load'],
-      rows.map((r) => [r.model, f(r.oursSeconds), f(r.noCache.seconds), f(r.pytorchSeconds), f(r.pytorchPassive.seconds), `${r.minRatio.toFixed(2)} / ${r.ratio.toFixed(2)}`,
-        `${r.noCache.minRatio.toFixed(2)} / ${r.noCache.ratio.toFixed(2)}`, `${r.pytorchPassive.minRatio.toFixed(2)} / ${r.pytorchPassive.ratio.toFixed(2)}`,
+      ['model', 'ours s', 'ours no-cache s', 'PyTorch s', 'PyTorch our-waits s', 'ratio min / median', 'no-cache ratio', 'ratio vs our-waits', 'peak RSS MB ours / no-cache / PyTorch', 'load'],
+      rows.map((r) => [r.model, f(r.oursSeconds), f(r.noCache.seconds), f(r.pytorchSeconds), f(r.pytorchOurWaits.seconds), `${r.minRatio.toFixed(2)} / ${r.ratio.toFixed(2)}`,
+        `${r.noCache.minRatio.toFixed(2)} / ${r.noCache.ratio.toFixed(2)}`, `${r.pytorchOurWaits.minRatio.toFixed(2)} / ${r.pytorchOurWaits.ratio.toFixed(2)}`,
         `${r.oursPeakRssMb.toFixed(0)} / ${r.noCache.peakRssMb.toFixed(0)} / ${r.pytorchPeakRssMb.toFixed(0)}`, `${r.load.start.toFixed(1)} - ${r.load.end.toFixed(1)}`]));
     for (const r of rows.filter((x) => x.divergedAtStep.ours !== null || x.divergedAtStep.pytorch !== null)) {
       console.log(`${r.model}: the loss stopped being finite at measured step ${r.divergedAtStep.ours ?? '-'} (ours) / ${r.divergedAtStep.pytorch ?? '-'} (PyTorch); the timings still compare the same operations`);

@@ -18,6 +18,8 @@ export interface OnnxDetectorConfig {
   names?: string | string[];
   /** onnxruntime's intra-op threads (default: onnxruntime's, one per core). */
   threads?: number;
+  /** More onnxruntime session options, applied over ours (e.g. `{ extra: { session: { force_spinning_stop: '1' } } }`). */
+  sessionOptions?: InferenceSession.SessionOptions;
 }
 
 /** The .onnx file's bytes, its metadata_props and what they say; an Error naming the file otherwise. */
@@ -51,7 +53,8 @@ export class OnnxDetector {
     const ort = (await import('onnxruntime-node')).default;
     let session: InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...(config.threads ? { intraOpNumThreads: config.threads, interOpNumThreads: 1 } : {}) });
+      const threads = config.threads ? { intraOpNumThreads: config.threads, interOpNumThreads: 1 } : {};
+      session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...threads, ...config.sessionOptions });
     } catch (e) {
       throw new Error(`${path}: onnxruntime cannot load the model: ${(e as Error).message}`);
     }

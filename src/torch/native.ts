@@ -118,29 +118,38 @@ function addonPath(): string {
   return candidates.find((p) => existsSync(p)) ?? candidates[0];
 }
 
+/** libgomp's spin count (GOMP_SPINCOUNT) the addon loads with unless the environment sets a policy or spin count. */
+export const OPENMP_SPIN_COUNT = 10000;
+
 /**
- * Loads the addon with libgomp's idle threads sleeping at once
- * (OMP_WAIT_POLICY=PASSIVE) unless the environment sets a policy or spin
- * count. libgomp's default spins 300000 rounds (milliseconds) after every
- * parallel region: on a machine with more runnable threads than cores, a
- * spinning worker holds the core its sibling needs, and every static-split
- * op then waits at its barrier for a descheduled thread (measured on 2
- * shared cores: the depthwise detector's median 250-570 ms spinning, 30 ms
- * passive). The price on an idle machine: waking the sleeping worker adds
- * 7-9 us to each parallel op (~1.5 ms on that model's 20 ms forward; set
- * OMP_WAIT_POLICY=ACTIVE on a dedicated machine; small GOMP_SPINCOUNTs
- * were slower still). libgomp reads the variable once, when it loads with
- * libtorch; it is removed again, so child processes see the environment
- * as it was. Training too: yolov3's batch-4 step took 9.0-10.0 s spinning
- * against 4.5-5.8 s passive (2 cores, load 6-10).
+ * Loads the addon with libgomp's idle threads spinning briefly
+ * (GOMP_SPINCOUNT=OPENMP_SPIN_COUNT, about 0.3-0.7 ms of pause
+ * instructions) before they sleep, unless the environment sets a policy or
+ * spin count. Why not libgomp's default, 300000 rounds (tens of ms) after
+ * every parallel region: on a machine with more runnable threads than
+ * cores, a spinning worker holds the core its sibling needs, and every
+ * static-split op then waits at its barrier for a descheduled thread
+ * (measured on 2 shared cores: the depthwise detector's median 250-570 ms
+ * spinning, 30 ms passive; yolov3's batch-4 training step 9.0-10.0 s
+ * against 4.5-5.8 s, load 6-10). Why not sleeping at once
+ * (OMP_WAIT_POLICY=PASSIVE, the policy until 2026-12-02): the worker then
+ * sleeps between every two operations of a forward and is woken for the
+ * next (on a VM, tens of microseconds, more when its core went idle); the
+ * depthwise detector's forward took 27.8-28.4 ms passive against 21.9-22.9
+ * ms with this spin count (medians of 41 calls, 20 ms apart, 2 cores), and
+ * the yolov3-tiny training step 0.49-0.50 s against 0.45-0.48 s; beside 3 busy
+ * processes it was no slower (2.91-2.98 images/s against 2.77-3.09). Set
+ * OMP_WAIT_POLICY=ACTIVE on a dedicated machine, PASSIVE on a crowded one.
+ * libgomp reads the variables once, when it loads with libtorch; ours is
+ * removed again, so child processes see the environment as it was.
  */
-export function withPassiveOpenMp<T>(loadAddon: () => T): T {
+export function withShortOpenMpSpin<T>(loadAddon: () => T): T {
   const set = process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined;
-  if (set) process.env.OMP_WAIT_POLICY = 'PASSIVE';
+  if (set) process.env.GOMP_SPINCOUNT = String(OPENMP_SPIN_COUNT);
   try {
     return loadAddon();
   } finally {
-    if (set) delete process.env.OMP_WAIT_POLICY;
+    if (set) delete process.env.GOMP_SPINCOUNT;
   }
 }
 
@@ -149,7 +158,7 @@ function load(): NativeAddon {
   if (!existsSync(path)) {
     throw new Error(`yolov3-ts: native addon not found at ${path}; in a clone run \`npm run build\` (it installs libtorch and builds the addon), where installed as a dependency \`npm rebuild yolov3-ts\``);
   }
-  const addon = withPassiveOpenMp(() => createRequire(import.meta.url)(path) as NativeAddon);
+  const addon = withShortOpenMpSpin(() => createRequire(import.meta.url)(path) as NativeAddon);
   // libtorch starts with one thread on some machines; use every core unless told otherwise.
   const requested = Number(process.env.YOLO_NUM_THREADS ?? process.env.OMP_NUM_THREADS ?? availableParallelism());
   addon.setNumThreads(Number.isInteger(requested) && requested > 0 ? requested : availableParallelism());

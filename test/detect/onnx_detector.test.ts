@@ -135,4 +135,9 @@ test('fromOnnx reads names, input size and output kind from the metadata; detect
   const renamed = await OnnxDetector.fromOnnx(path, { names: ['a', 'b', 'c'] });
   assert.deepEqual((await renamed.detect(img)).detections.map((d) => d.className), one.detections.map((d) => ['a', 'b', 'c'][d.classId]));
   await renamed.dispose();
+  // session options reach onnxruntime over ours: one it takes, and one it refuses, named in the error
+  const quiet = await OnnxDetector.fromOnnx(path, { threads: 2, sessionOptions: { extra: { session: { force_spinning_stop: '1' } } } });
+  assert.deepEqual(await quiet.detect(img), one);
+  await quiet.dispose();
+  await assert.rejects(OnnxDetector.fromOnnx(path, { sessionOptions: { executionProviders: ['no-such-provider'] } }), (e: Error) => e.message.startsWith(`${path}: onnxruntime cannot load the model`) && /no-such-provider/.test(e.message));
 });
