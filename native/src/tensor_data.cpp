@@ -75,6 +75,21 @@ Napi::Value Numel(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(t.numel()));
 }
 
+// The version counters (bumped by every in-place write, shared by views) of a list of tensors in
+// one call: the inference forward checks each folded conv's 2-6 source tensors before every use,
+// 274 boxed aten::_version calls per forward of the depthwise bench cfg
+Napi::Value TensorVersions(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "tensorVersions: expected an array of tensors");
+  const auto list = info[0].As<Napi::Array>();
+  auto arr = Napi::Array::New(env, list.Length());
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    const at::Tensor& t = unwrapTensor(env, list.Get(i), "tensorVersions");
+    arr.Set(i, Napi::Number::New(env, static_cast<double>(t._version())));
+  }
+  return arr;
+}
+
 // True when both handles view the same storage (an in-place op returning its input).
 Napi::Value SameTensor(const Napi::CallbackInfo& info) {
   const at::Tensor& a = unwrapTensor(info.Env(), info[0], "sameTensor");
@@ -93,6 +108,7 @@ void registerTensorData(Napi::Env env, Napi::Object exports) {
   YOLO_EXPORT(exports, "device", Device);
   YOLO_EXPORT(exports, "numel", Numel);
   YOLO_EXPORT(exports, "sameTensor", SameTensor);
+  YOLO_EXPORT(exports, "tensorVersions", TensorVersions);
 }
 
 }  // namespace yolo_native

@@ -21,13 +21,13 @@ export class DerivedTensors<T extends Record<string, Tensor>> {
 
   /** The derived tensors of `sources` as they are now (owned by this cache: do not dispose). */
   get(sources: Tensor[]): T {
-    const fresh = this.#value !== null && sources.length === this.#sources.length
-      && sources.every((s, i) => s === this.#sources[i] && tensorVersion(s) === this.#versions[i]);
-    if (fresh) return this.#value!;
+    // the same tensors first (cheap), then their versions in one native call
+    const same = this.#value !== null && sources.length === this.#sources.length && sources.every((s, i) => s === this.#sources[i]);
+    if (same && torch.tensorVersions(sources).every((v, i) => v === this.#versions[i])) return this.#value!;
     this.dispose();
     const value = torch.keep(torch.noGrad(() => this.build()));
     this.#sources = sources;
-    this.#versions = sources.map(tensorVersion);
+    this.#versions = torch.tensorVersions(sources);
     this.#value = value;
     return value;
   }

@@ -1,5 +1,5 @@
 // The TypeScript face of the libtorch engine: `import * as torch from './torch/index.js'`.
-export { Tensor, op, opMany, opValue, opInPlace, opObject, type Scalar, type Device, type NestedArray } from './tensor.js';
+export { Tensor, op, opMany, opValue, opInPlace, opObject, tensorVersions, type Scalar, type Device, type NestedArray } from './tensor.js';
 export { ScriptObject } from './script_object.js';
 export type { IndexItem, Slice } from './tensor_methods.js';
 export { type DType, type TypedArray, type Reduction, isFloating, DTYPE_BYTES } from './dtype.js';

@@ -59,6 +59,8 @@ export interface NativeAddon {
   device(h: Handle): string;
   numel(h: Handle): number;
   sameTensor(a: Handle, b: Handle): boolean;
+  /** Each tensor's version counter (aten::_version), in one call. */
+  tensorVersions(hs: Handle[]): number[];
   requiresGrad(h: Handle): boolean;
   setRequiresGrad(h: Handle, value: boolean): void;
   isLeaf(h: Handle): boolean;

@@ -44,6 +44,11 @@ export function opValue(name: string, ...args: unknown[]): unknown {
   return wrapResult(callOp(name, args.map(toNativeArg)));
 }
 
+/** libtorch's version counter of each tensor's storage (bumped by every in-place write, shared by views), in one native call. */
+export function tensorVersions(tensors: Tensor[]): number[] {
+  return native.tensorVersions(tensors.map((t) => t.handle));
+}
+
 /** Calls a libtorch operator that returns a script object (ScriptObject; the caller disposes it). */
 export function opObject(name: string, ...args: unknown[]): ScriptObject {
   const r = callOp(name, args.map(toNativeArg));
@@ -64,6 +69,8 @@ export function opInPlace(self: Tensor, name: string, ...args: unknown[]): Tenso
 export class Tensor {
   #handle: Handle | null;
   #scope: Set<Tensor> | undefined;
+  #dtype: DType | undefined;
+  #device: string | undefined;
   /** Marks tensors for scope bookkeeping without importing this class there. */
   readonly __isTensor = true;
 
@@ -118,11 +125,14 @@ export class Tensor {
   numel(): number {
     return native.numel(this.handle);
   }
+  // dtype and device are fixed for a tensor's life (set_ refuses to change them): read once
   get dtype(): DType {
-    return dtypeFromCode(native.dtype(this.handle));
+    const h = this.handle; // a disposed tensor still throws
+    return (this.#dtype ??= dtypeFromCode(native.dtype(h)));
   }
   get device(): string {
-    return native.device(this.handle);
+    const h = this.handle;
+    return (this.#device ??= native.device(h));
   }
   stride(): number[] {
     return native.strides(this.handle);

@@ -155,3 +155,23 @@ test('isContiguous follows PyTorch: row-major strides, size-1 dims and empty ten
   assert.equal(torch.memory().tensors, start);
 });
 
+
+test('tensorVersions: each tensor\'s aten::_version in one call, bumped by in-place writes, shared by views', () => {
+  const start = torch.memory().tensors;
+  torch.tidy(() => {
+    const a = torch.zeros([4]);
+    const b = torch.ones([2]);
+    const view = a.slice(0, 1, 3);
+    const v0 = torch.tensorVersions([a, b, view]);
+    assert.deepEqual(v0, [a, b, view].map((t) => torch.opValue('aten::_version', t)));
+    a.add_(1);
+    view.mul_(2);
+    const v1 = torch.tensorVersions([a, b, view]);
+    assert.deepEqual(v1, [v0[0] + 2, v0[1], v0[2] + 2]);
+    assert.deepEqual(torch.tensorVersions([]), []);
+    const gone = torch.zeros([1]);
+    gone.dispose();
+    assert.throws(() => torch.tensorVersions([a, gone]), /disposed/);
+  });
+  assert.equal(torch.memory().tensors, start);
+});

@@ -1,8 +1,9 @@
 // Our data-parallel training against PyTorch's own DistributedDataParallel
 // (gloo): same cfg, weights, per-rank batches, loss and Adam; 2 processes ×
-// batch 2, 5 steps. Every parameter of every rank must equal PyTorch DDP's
-// to 1e-5 after every step, and our two ranks must hold identical
-// parameters after every step. The runs are parity_runs.ts's: ours runs
+// batch 2, 5 steps. In float64 every parameter of every rank must equal
+// PyTorch DDP's to 1e-5 after every step; in float32 the step-1 gradients
+// and the weights outside Adam's noise regime (below); our two ranks must
+// hold identical parameters after every step. The runs are parity_runs.ts's: ours runs
 // twice, with the allreduce overlapped with backward (libtorch's reducer,
 // --ddp-overlap) and after it (the default), and the two must agree exactly
 // (each gradient is scaled by 1/N, then a sum of two). The cases with
@@ -15,46 +16,39 @@ import { join } from 'node:path';
 import { REPO_ROOT, hasPython } from '../../support/references.js';
 import { STEPS, TOLERANCE, WORLD, allStepsLine, assertAllSteps, assertRanksIdentical, maxAbs, runBoth } from './parity_runs.js';
 
-test('2 ranks × batch 2, 5 Adam steps on shapes-tiny equal PyTorch DDP (gloo) to 1e-5, ranks identical', async (t) => {
-  if (!hasPython(t, 'torch', 'numpy')) return;
-  const { mine: { params: mine }, theirs: { params: theirs }, timing } = await runBoth(join(REPO_ROOT, 'cfg', 'shapes-tiny.cfg'), 128);
-  assertRanksIdentical(mine);
-  let worst = 0;
-  for (let s = 0; s < STEPS; s++) {
-    for (let r = 0; r < WORLD; r++) {
-      worst = Math.max(worst, maxAbs(mine[r][s], theirs[r][s]));
-      assert.ok(worst <= TOLERANCE, `step ${s + 1}, rank ${r}: max |ours - PyTorch DDP| = ${worst}`);
-    }
-  }
-  console.log(`shapes-tiny: max |ours - PyTorch DDP| over ${STEPS} steps × ${WORLD} ranks = ${worst.toExponential(2)}; ${timing}`);
-});
-
 /**
- * yolov3-tiny has 8.9M weights, and ~1% of them get gradients under 1e-7
- * (float32 noise on either side), where Adam's first update lr·g/(|g| + 1e-8)
- * is decided by that noise: measured, 35 weights differ by up to 1.3e-4 after
- * step 1, every one with |g| < 3e-8, and from there the two runs drift apart
- * as any two float32 trainings do. So here: ranks identical after every
- * step; the averaged gradients of step 1 equal to 1e-5; after step 1 every
- * weight whose gradient is not in Adam's noise regime equal to 1e-5.
+ * In float32 some weights get gradients under 1e-7 (float32 noise on either
+ * side), where Adam's first update lr·g/(|g| + 1e-8) is decided by that
+ * noise. yolov3-tiny (8.9M weights, ~1% of them): measured, 35 weights
+ * differ by up to 1.3e-4 after step 1, every one with |g| < 3e-8.
+ * shapes-tiny: on an AVX-512 (Sapphire Rapids) VM one weight per rank
+ * differed by 4.46e-5 after step 1, its gradient under 1e-7, every other
+ * weight within 1e-5 (on the earlier VMs all were); from there the two runs
+ * drift apart as any two float32 trainings do (15 weights over 1e-5 after
+ * step 5). So here: ranks identical after every step; the averaged
+ * gradients of step 1 equal to 1e-5; after step 1 every weight whose
+ * gradient is not in Adam's noise regime equal to 1e-5. Every weight of
+ * every step is held in float64, below.
  */
-test('yolov3-tiny: ranks identical, step 1 gradients and (outside Adam\'s eps regime) weights equal PyTorch DDP\'s to 1e-5', async (t) => {
-  if (!hasPython(t, 'torch', 'numpy')) return;
-  const { mine: { params: mine, grads: myGrads }, theirs: { params: theirs, grads: theirGrads }, timing } = await runBoth(join(REPO_ROOT, 'cfg', 'yolov3-tiny.cfg'), 128);
-  assertRanksIdentical(mine);
-  let gradError = 0, weightError = 0, noisy = 0;
-  for (let r = 0; r < WORLD; r++) {
-    gradError = Math.max(gradError, maxAbs(myGrads[r][0], theirGrads[r][0]));
-    theirGrads[r][0].forEach((g, i) => {
-      if (Math.abs(g) < 1e-7) noisy++;
-      else weightError = Math.max(weightError, Math.abs(mine[r][0][i] - theirs[r][0][i]));
-    });
-  }
-  assert.ok(gradError <= TOLERANCE, `step 1 averaged gradients: max |ours - PyTorch DDP| = ${gradError}`);
-  assert.ok(weightError <= TOLERANCE, `step 1 weights with |g| >= 1e-7: max |ours - PyTorch DDP| = ${weightError}`);
-  const drift = mine.map((m, r) => maxAbs(m[STEPS - 1], theirs[r][STEPS - 1]));
-  console.log(`yolov3-tiny: step 1 gradients max error ${gradError.toExponential(2)}, weights ${weightError.toExponential(2)} (${noisy / WORLD} of ${mine[0][0].length} with |g| < 1e-7 left out); after step ${STEPS}: ${Math.max(...drift).toExponential(2)}; ${timing}`);
-});
+for (const cfg of ['shapes-tiny', 'yolov3-tiny']) {
+  test(`${cfg}: ranks identical, step 1 gradients and (outside Adam's eps regime) weights equal PyTorch DDP's to 1e-5`, async (t) => {
+    if (!hasPython(t, 'torch', 'numpy')) return;
+    const { mine: { params: mine, grads: myGrads }, theirs: { params: theirs, grads: theirGrads }, timing } = await runBoth(join(REPO_ROOT, 'cfg', `${cfg}.cfg`), 128);
+    assertRanksIdentical(mine);
+    let gradError = 0, weightError = 0, noisy = 0;
+    for (let r = 0; r < WORLD; r++) {
+      gradError = Math.max(gradError, maxAbs(myGrads[r][0], theirGrads[r][0]));
+      theirGrads[r][0].forEach((g, i) => {
+        if (Math.abs(g) < 1e-7) noisy++;
+        else weightError = Math.max(weightError, Math.abs(mine[r][0][i] - theirs[r][0][i]));
+      });
+    }
+    assert.ok(gradError <= TOLERANCE, `step 1 averaged gradients: max |ours - PyTorch DDP| = ${gradError}`);
+    assert.ok(weightError <= TOLERANCE, `step 1 weights with |g| >= 1e-7: max |ours - PyTorch DDP| = ${weightError}`);
+    const drift = mine.map((m, r) => maxAbs(m[STEPS - 1], theirs[r][STEPS - 1]));
+    console.log(`${cfg}: step 1 gradients max error ${gradError.toExponential(2)}, weights ${weightError.toExponential(2)} (${noisy / WORLD} of ${mine[0][0].length} with |g| < 1e-7 left out); after step ${STEPS}: ${Math.max(...drift).toExponential(2)}; ${timing}`);
+  });
+}
 
 /**
  * Both cfgs in float64: every side casts the same float32 weights, images
