@@ -7,11 +7,6 @@ import * as torch from '../torch/index.js';
 
 type Tensor = torch.Tensor;
 
-/** libtorch's version counter of a tensor's storage: bumped by every in-place write. */
-export function tensorVersion(t: Tensor): number {
-  return torch.opValue('aten::_version', t) as number;
-}
-
 export class DerivedTensors<T extends Record<string, Tensor>> {
   #sources: Tensor[] = [];
   #versions: number[] = [];

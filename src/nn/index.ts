@@ -8,5 +8,5 @@ export { LeakyReLU, ReLU, SiLU, Mish, Sigmoid, Identity, Upsample, MaxPool2d, Dr
 export { Sequential, ModuleList } from './containers.js';
 export * as init from './init.js';
 export { foldAffineIntoConv } from './fold.js';
-export { DerivedTensors, tensorVersion } from './derived.js';
+export { DerivedTensors } from './derived.js';
 export { toChannelsLast } from './memory_format.js';
