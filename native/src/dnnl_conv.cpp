@@ -13,6 +13,12 @@
 // libdnnl.so.2 itself); only the headers come from libdnnl-dev.
 // Registered as TorchScript ops and a custom class, so JavaScript reaches
 // them through the generic operator call (torch.op / torch.opObject).
+// Layouts: channels-last (nhwc) [N, C, H, W], or oneDNN's blocked nChw8c /
+// nChw16c held as a contiguous 5-D tensor [N, ceil(C/b), H, W, b] whose
+// channels past C are zero (yolo::dnnl_block_size gives b for this CPU).
+// Why blocked: on AVX2 oneDNN 2.6's nhwc 3x3 kernels are 10-50% slower than
+// its blocked ones (a loop over yolov3's 75 shapes: 693-783 ms against
+// 564-584), so a forward keeps activations blocked between convolutions.
 // Built only where the oneDNN headers are (binding.gyp, YOLO_DNNL).
 #include <oneapi/dnnl/dnnl.hpp>
 #include <torch/custom_class.h>
@@ -34,6 +40,24 @@ dnnl::engine& cpuEngine() {
 }
 
 memory::dims dimsOf(c10::IntArrayRef sizes) { return memory::dims(sizes.begin(), sizes.end()); }
+
+// The channel block of oneDNN's fastest blocked layout on this CPU: 16 with
+// AVX-512 (its avx512_core kernels), 8 with AVX2, else 0 (none worth it).
+int64_t blockSize() {
+  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  const auto has = [isa](dnnl::cpu_isa need) { return (isa & static_cast<unsigned>(need)) == static_cast<unsigned>(need); };
+  return has(dnnl::cpu_isa::avx512_core) ? 16 : has(dnnl::cpu_isa::avx2) ? 8 : 0;
+}
+
+memory::format_tag blockedTag(int64_t block) {
+  TORCH_CHECK(block == 8 || block == 16, "dnnl_conv: a channel block must be 8 or 16, got ", block);
+  return block == 8 ? memory::format_tag::nChw8c : memory::format_tag::nChw16c;
+}
+
+// The 5-D tensor shape [N, ceil(C/b), H, W, b] of a blocked [N, C, H, W].
+std::vector<int64_t> blockedShape(const std::vector<int64_t>& nchw, int64_t block) {
+  return {nchw[0], (nchw[1] + block - 1) / block, nchw[2], nchw[3], block};
+}
 
 // The activation as a oneDNN post-op: only those computed exactly
 // (leaky and relu are a multiply by a constant), so that the result is the
@@ -58,8 +82,14 @@ dnnl::post_ops postOpsFor(const std::string& activation, double slope, bool accu
 struct Fusion {
   bool activation, sum;
 };
+// One layout choice tried: the source's (nhwc, nchw or blocked) and the destination's.
+struct Layouts {
+  memory::format_tag src, dst;
+};
 struct DnnlConv : torch::CustomClassHolder {
   std::vector<int64_t> inputSize, outputSize;
+  int64_t inputBlock, outputBlock;  // 0: nhwc; else the channel block (outputBlock: what was chosen)
+  bool planarSource = false;        // a plain input read as nchw (a first layer's few channels into a blocked output)
   bool accumulate;
   std::string activation;
   float slope;
@@ -71,8 +101,9 @@ struct DnnlConv : torch::CustomClassHolder {
 
   DnnlConv(const at::Tensor& weight, const c10::optional<at::Tensor>& biasIn, std::vector<int64_t> stride,
            std::vector<int64_t> padding, int64_t groups, std::vector<int64_t> input, const std::string& activationIn,
-           double slopeIn, bool accumulateIn)
-      : inputSize(std::move(input)), accumulate(accumulateIn), activation(activationIn), slope(static_cast<float>(slopeIn)) {
+           double slopeIn, bool accumulateIn, int64_t inputBlockIn, int64_t outputBlockIn)
+      : inputSize(std::move(input)), inputBlock(inputBlockIn), outputBlock(outputBlockIn), accumulate(accumulateIn),
+        activation(activationIn), slope(static_cast<float>(slopeIn)) {
     TORCH_CHECK(activation == "linear" || activation == "leaky" || activation == "relu",
                 "dnnl_conv_prepack: activation must be linear, leaky or relu, got '", activation, "'");
     TORCH_CHECK(weight.dim() == 4 && weight.device().is_cpu() && weight.scalar_type() == at::kFloat,
@@ -87,8 +118,6 @@ struct DnnlConv : torch::CustomClassHolder {
     TORCH_CHECK(oh > 0 && ow > 0, "dnnl_conv_prepack: the kernel does not fit the input");
     outputSize = {inputSize[0], out, oh, ow};
 
-    src = memory::desc(dimsOf(inputSize), memory::data_type::f32, memory::format_tag::nhwc);
-    dst = memory::desc(dimsOf(outputSize), memory::data_type::f32, memory::format_tag::nhwc);
     // the weight as it lies in memory (any strides: oihw, channels-last), grouped as goihw when groups > 1
     memory::dims wDims = dimsOf(weight.sizes()), wStrides = dimsOf(weight.strides());
     if (groups > 1) {
@@ -98,11 +127,17 @@ struct DnnlConv : torch::CustomClassHolder {
     const memory::desc given(wDims, memory::data_type::f32, wStrides);
     const memory::desc anyLayout(wDims, memory::data_type::f32, memory::format_tag::any);
     const memory::desc biasDesc({out}, memory::data_type::f32, memory::format_tag::x);
-    const dnnl::convolution_forward::desc desc(
-        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src, anyLayout, biasDesc, dst,
-        {stride[0], stride[1]}, {padding[0], padding[1]}, {padding[0], padding[1]});
-    const dnnl::convolution_forward::primitive_desc pd = choose(desc);
+    const auto describe = [&](const Layouts& l) {
+      return dnnl::convolution_forward::desc(
+          dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+          memory::desc(dimsOf(inputSize), memory::data_type::f32, l.src), anyLayout, biasDesc,
+          memory::desc(dimsOf(outputSize), memory::data_type::f32, l.dst), {stride[0], stride[1]}, {padding[0], padding[1]},
+          {padding[0], padding[1]});
+    };
+    const dnnl::convolution_forward::primitive_desc pd = chooseLayouts(describe);
     primitive = dnnl::convolution_forward(pd);
+    src = pd.src_desc();
+    dst = pd.dst_desc();
 
     dnnl::stream stream(cpuEngine());
     weights = memory(pd.weights_desc(), cpuEngine());
@@ -118,6 +153,31 @@ struct DnnlConv : torch::CustomClassHolder {
       std::fill(b, b + out, 0.f);
     }
     stream.wait();
+  }
+
+  // The layouts asked for, else the nearest a JIT kernel runs: a plain
+  // input into a blocked output is read as nhwc, else as nchw (oneDNN's
+  // AVX2 kernels take a first layer's 3 channels into nChw8c only from
+  // nchw), else writes nhwc; a blocked input into nhwc (a yolo head's 1x1
+  // on AVX2 has only the reference kernel for it) writes blocked instead;
+  // outputBlock then says what it writes.
+  template <typename Describe>
+  dnnl::convolution_forward::primitive_desc chooseLayouts(const Describe& describe) {
+    const memory::format_tag nhwc = memory::format_tag::nhwc;
+    const memory::format_tag in = inputBlock ? blockedTag(inputBlock) : nhwc;
+    const memory::format_tag out = outputBlock ? blockedTag(outputBlock) : nhwc;
+    std::vector<Layouts> tries{{in, out}};
+    if (!inputBlock && outputBlock) tries.push_back({memory::format_tag::nchw, out});
+    if (outputBlock) tries.push_back({in, nhwc});
+    if (inputBlock && !outputBlock) tries.push_back({in, in});
+    for (size_t i = 0;; i++) {
+      dnnl::convolution_forward::primitive_desc pd = choose(describe(tries[i]));
+      if (implementation.rfind("ref", 0) != 0 || i + 1 == tries.size()) {
+        outputBlock = tries[i].dst == nhwc ? 0 : tries[i].dst == in ? inputBlock : outputBlock;
+        planarSource = tries[i].src == memory::format_tag::nchw;
+        return pd;
+      }
+    }
   }
 
   // The first of: the whole chain fused, the activation only, nothing, that
@@ -155,25 +215,39 @@ struct DnnlConv : torch::CustomClassHolder {
     if (into.has_value() && !fused.sum) into->add_(y);
   }
 
-  // into: the output tensor (accumulate: it holds the addend and receives the sum), else a new one
-  at::Tensor run(const at::Tensor& x, const c10::optional<at::Tensor>& into) {
+  // The shape a tensor in `block`'s layout has for logical sizes nchw: 5-D blocked or 4-D.
+  static std::vector<int64_t> heldShape(const std::vector<int64_t>& nchw, int64_t block) {
+    return block ? blockedShape(nchw, block) : nchw;
+  }
+
+  void checkInput(const at::Tensor& x) const {
     TORCH_CHECK(x.device().is_cpu() && x.scalar_type() == at::kFloat,
                 "dnnl_conv_run: input must be a float32 CPU tensor, got ", x.scalar_type(), " on ", x.device());
-    TORCH_CHECK(x.sizes() == c10::IntArrayRef(inputSize), "dnnl_conv_run: input ", x.sizes(),
-                " is not the shape the convolution was packed for, ", c10::IntArrayRef(inputSize));
+    const std::vector<int64_t> want = heldShape(inputSize, inputBlock);
+    TORCH_CHECK(x.sizes() == c10::IntArrayRef(want), "dnnl_conv_run: input ", x.sizes(), " is not the shape the convolution was packed for, ",
+                c10::IntArrayRef(want), inputBlock ? " (channels blocked by " + std::to_string(inputBlock) + ")" : "");
+  }
+
+  void checkAddend(const at::Tensor& t) const {
+    const std::vector<int64_t> want = heldShape(outputSize, outputBlock);
+    const bool dense = outputBlock ? t.is_contiguous() : t.is_contiguous(at::MemoryFormat::ChannelsLast) && t.is_non_overlapping_and_dense();
+    TORCH_CHECK(t.device().is_cpu() && t.scalar_type() == at::kFloat && t.sizes() == c10::IntArrayRef(want) && dense,
+                "dnnl_conv_run_into: the addend must be a dense ", outputBlock ? "blocked" : "channels-last", " float32 CPU tensor ",
+                c10::IntArrayRef(want), ", got ", t.sizes(), " ", t.scalar_type());
+  }
+
+  // into: the output tensor (accumulate: it holds the addend and receives the sum), else a new one
+  at::Tensor run(const at::Tensor& x, const c10::optional<at::Tensor>& into) {
+    checkInput(x);
     TORCH_CHECK(into.has_value() == accumulate, accumulate ? "dnnl_conv_run_into: this convolution was packed to add into a tensor"
                                                            : "dnnl_conv_run: this convolution was packed to add into a tensor: use dnnl_conv_run_into");
-    if (into.has_value()) {
-      const at::Tensor& t = *into;
-      TORCH_CHECK(t.device().is_cpu() && t.scalar_type() == at::kFloat && t.sizes() == c10::IntArrayRef(outputSize) &&
-                      t.is_contiguous(at::MemoryFormat::ChannelsLast) && t.is_non_overlapping_and_dense(),
-                  "dnnl_conv_run_into: the addend must be a dense channels-last float32 CPU tensor ", c10::IntArrayRef(outputSize),
-                  ", got ", t.sizes(), " ", t.scalar_type());
-    }
-    const at::Tensor in = x.contiguous(at::MemoryFormat::ChannelsLast);
+    if (into.has_value()) checkAddend(*into);
+    const at::Tensor in = inputBlock ? x.contiguous() : x.contiguous(planarSource ? at::MemoryFormat::Contiguous : at::MemoryFormat::ChannelsLast);
     at::Tensor out;
     if (into.has_value() && fused.sum) {
       out = *into;
+    } else if (outputBlock) {
+      out = at::empty(blockedShape(outputSize, outputBlock), x.options());
     } else {
       out = at::empty(outputSize, x.options().memory_format(at::MemoryFormat::ChannelsLast));
     }
@@ -182,6 +256,9 @@ struct DnnlConv : torch::CustomClassHolder {
     dnnl::stream stream(cpuEngine());
     primitive.execute(stream, {{DNNL_ARG_SRC, srcMem}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dstMem}});
     stream.wait();
+    // the channels past C are zero (a later layer reads them as channels of weight 0: garbage there could be NaN)
+    const int64_t tail = outputSize[1] % (outputBlock ? outputBlock : 1);
+    if (tail) out.select(1, out.size(1) - 1).narrow(3, tail, outputBlock - tail).zero_();
     finish(out, into);
     return into.has_value() ? *into : out;
   }
@@ -189,10 +266,10 @@ struct DnnlConv : torch::CustomClassHolder {
 
 c10::intrusive_ptr<DnnlConv> prepack(const at::Tensor& weight, const c10::optional<at::Tensor>& bias, std::vector<int64_t> stride,
                                      std::vector<int64_t> padding, int64_t groups, std::vector<int64_t> inputSize,
-                                     std::string activation, double slope, bool accumulate) {
+                                     std::string activation, double slope, bool accumulate, int64_t inputBlock, int64_t outputBlock) {
   try {
     return c10::make_intrusive<DnnlConv>(weight, bias, std::move(stride), std::move(padding), groups, std::move(inputSize),
-                                         activation, slope, accumulate);
+                                         activation, slope, accumulate, inputBlock, outputBlock);
   } catch (const dnnl::error& e) {
     TORCH_CHECK(false, "dnnl_conv_prepack: oneDNN: ", e.what());
   }
@@ -221,8 +298,11 @@ at::Tensor runInto(const at::Tensor& x, const c10::intrusive_ptr<DnnlConv>& conv
 TORCH_LIBRARY_FRAGMENT(yolo, m) {
   m.class_<yolo_native::DnnlConv>("DnnlConv");
   m.def("dnnl_conv_prepack(Tensor weight, Tensor? bias, int[] stride, int[] padding, int groups, int[] input_size, "
-        "str activation, float slope, bool accumulate=False) -> __torch__.torch.classes.yolo.DnnlConv",
+        "str activation, float slope, bool accumulate=False, int input_block=0, int output_block=0) -> __torch__.torch.classes.yolo.DnnlConv",
         yolo_native::prepack);
+  m.def("dnnl_block_size() -> int", yolo_native::blockSize);
+  m.def("dnnl_conv_output_block(__torch__.torch.classes.yolo.DnnlConv context) -> int",
+        [](const c10::intrusive_ptr<yolo_native::DnnlConv>& conv) { return conv->outputBlock; });
   m.def("dnnl_conv_implementation(__torch__.torch.classes.yolo.DnnlConv context) -> str",
         [](const c10::intrusive_ptr<yolo_native::DnnlConv>& conv) { return conv->implementation; });
   m.def("dnnl_conv_run(Tensor x, __torch__.torch.classes.yolo.DnnlConv context) -> Tensor", yolo_native::run);

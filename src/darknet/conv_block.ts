@@ -10,7 +10,7 @@
 // (nn/packed_conv.ts);
 // training, autograd and unfused models run the unfolded layers.
 import * as torch from '../torch/index.js';
-import { Module, Conv2d, BatchNorm2d, DerivedTensors, PackedConv, foldAffineIntoConv, toChannelsLast, type ConvGeometry, type PackedActivation } from '../nn/index.js';
+import { Module, Conv2d, BatchNorm2d, DerivedTensors, PackedConv, foldAffineIntoConv, toChannelsLast, isBlocked, type ConvGeometry, type PackedActivation } from '../nn/index.js';
 import type { Activation, ConvSpec } from './specs.js';
 
 type Tensor = torch.Tensor;
@@ -39,7 +39,7 @@ export function activate(x: Tensor, a: Activation, inPlace = !torch.isGradEnable
 }
 
 /** The activations a packed inference conv applies itself; the others run after it (activate). */
-function packedActivation(a: Activation): PackedActivation | null {
+export function packedActivation(a: Activation): PackedActivation | null {
   if (a === 'leaky') return { kind: 'leaky', slope: LEAKY_SLOPE };
   if (a === 'relu' || a === 'linear') return { kind: a };
   return null;
@@ -70,8 +70,14 @@ export class ConvBlock extends Module {
     return this.fused && !this.training && !(this.bn?.training ?? false) && !torch.isGradEnabled();
   }
 
-  forward(x: Tensor): Tensor {
-    if (this.folds) return this.#inferenceForward(x);
+  /**
+   * On the folded inference path x may be blocked (nn/blocked.ts), and with
+   * `outputBlock` the output is blocked where oneDNN can write it so (an
+   * activation the packed conv fuses); else [N, C, H, W].
+   */
+  forward(x: Tensor, outputBlock = 0): Tensor {
+    if (this.folds) return this.#inferenceForward(x, outputBlock);
+    if (isBlocked(x)) throw new Error('ConvBlock: a blocked input needs the folded inference path (Darknet.fuseForInference, eval, no grad)');
     return torch.tidy(() => {
       let y = this.conv.forward(x);
       // training batch norm + leaky: one fused pass (BatchNorm2d.forwardLeaky)
@@ -82,10 +88,10 @@ export class ConvBlock extends Module {
     });
   }
 
-  #inferenceForward(x: Tensor): Tensor {
+  #inferenceForward(x: Tensor, outputBlock: number): Tensor {
     const { weight, bias } = this.#inference.get(this.#sources());
     const packed = packedActivation(this.spec.activation);
-    if (packed) return this.#packed.forward(x, weight, bias, this.#geometry(), packed);
+    if (packed) return this.#packed.forward(x, weight, bias, this.#geometry(), packed, outputBlock);
     return torch.tidy(() => activate(this.#packed.forward(x, weight, bias, this.#geometry()), this.spec.activation, true));
   }
 

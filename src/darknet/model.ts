@@ -2,8 +2,9 @@
 // returns the raw YOLO heads [B, na, h, w, 5+nc]; eval mode returns decoded
 // boxes [B, N, 5+nc] in input pixels.
 import * as torch from '../torch/index.js';
-import { Module, toChannelsLast } from '../nn/index.js';
-import { ConvBlock } from './conv_block.js';
+import { Module, toChannelsLast, blockSize, isBlocked, fromBlocked, toBlocked } from '../nn/index.js';
+import { ConvBlock, packedActivation } from './conv_block.js';
+import { layerReads, blockedOutputs, blockedRoute, blockedShortcut, blockedUpsample, blockedMaxpool } from './blocked_layers.js';
 import { decodeHead } from '../yolo/decode.js';
 import { headLayout, darknetYoloOutput, type HeadInfo } from './head_layout.js';
 import * as L from './layers.js';
@@ -33,9 +34,19 @@ class LayerTable extends Module {
   }
 }
 
-/** The layers whose outputs layer i reads (a route's, a shortcut's previous and from, else the previous). */
-function layerReads(l: LayerSpec, i: number): number[] {
-  return l.type === 'route' ? l.layers : l.type === 'shortcut' ? [i - 1, l.from] : [i - 1];
+/** What one forward's layers share: their outputs, the heads so far, and how the forward runs. */
+interface RunState {
+  outs: (Tensor | null)[];
+  heads: Tensor[];
+  want: Set<number>;
+  /** The first layer's input. */
+  first: Tensor;
+  /** The fused inference path (folded convs, channels-last or blocked). */
+  inference: boolean;
+  /** The channel block of blocked activations (nn/blocked.ts), 0: none. */
+  block: number;
+  /** Shortcuts already added by the conv before them. */
+  addedInto: Set<number>;
 }
 
 export class Darknet extends Module {
@@ -49,7 +60,11 @@ export class Darknet extends Module {
   weightsFile?: string;
   /** For each layer, the last layer that reads its output (itself when none). */
   readonly #lastUse: number[];
+  /** For each layer, whether an inference forward may leave its output blocked (blocked_layers.ts). */
+  readonly #blockedOut: boolean[];
   #fused = false;
+  /** How many layer outputs the last forward left in oneDNN's blocked layout (nn/blocked.ts); 0 on the plain path. */
+  lastBlockedOutputs = 0;
 
   constructor(cfg: DarknetCfg) {
     super();
@@ -68,6 +83,7 @@ export class Darknet extends Module {
     cfg.layers.forEach((l, i) => {
       for (const j of layerReads(l, i)) if (j >= 0) this.#lastUse[j] = Math.max(this.#lastUse[j], i);
     });
+    this.#blockedOut = blockedOutputs(cfg.layers, (l) => l.type === 'convolutional' && packedActivation(l.activation) !== null);
   }
 
   /**
@@ -156,43 +172,19 @@ export class Darknet extends Module {
       throw new Error(`${where(this.cfg.net.where)}: [net] channels=${this.cfg.net.channels}: expected input [B, ${this.cfg.net.channels}, H, W], got [${x.shape}]`);
     }
     layerShapes(this.cfg, x.shape[2], x.shape[3]); // a size the cfg cannot take fails here, naming the layer
-    // fused inference runs channels-last throughout (its folded convs' weights are, conv_block.ts)
+    // fused inference runs channels-last throughout (its folded convs' weights are, conv_block.ts),
+    // its activations blocked between convolutions where oneDNN has that layout (nn/blocked.ts)
     const inference = this.#inference;
     const first = inference ? toChannelsLast(x) : x;
-    const outs: (Tensor | null)[] = [];
-    const heads: Tensor[] = [];
+    const s: RunState = { outs: [], heads: [], want, first, inference, block: inference && want.size === 0 ? blockSize() : 0, addedInto: new Set() };
+    const { outs, heads } = s;
+    this.lastBlockedOutputs = 0;
     const kept = new Map<number, Tensor>();
-    const addedInto = new Set<number>(); // shortcuts already added by the conv before them
     try {
       this.cfg.layers.forEach((spec, i) => {
-        const input = i === 0 ? first : outs[i - 1]!;
-        let out: Tensor | null;
-        switch (spec.type) {
-          case 'convolutional': {
-            // inference: the shortcut right after may be added in the conv's own pass, into its `from` buffer
-            const into = inference ? this.#fusableShortcut(i, want, outs) : null;
-            out = into ? this.blocks[i]!.forwardInto(input, into) : null;
-            if (out) addedInto.add(i + 1);
-            else out = this.blocks[i]!.forward(input);
-            break;
-          }
-          case 'yolo': {
-            const raw = headLayout(input, spec.mask.length);
-            heads.push(raw);
-            out = this.#lastUse[i] > i || want.has(i) ? darknetYoloOutput(raw) : null;
-            break;
-          }
-          case 'route': out = L.route(spec, outs); break;
-          case 'shortcut':
-            if (addedInto.has(i)) [out, outs[i - 1]] = [outs[i - 1], null]; // the conv before did the add: its output is the sum
-            else out = L.shortcut(spec, input, outs[spec.from]!, inference && this.#ownsOutput(i - 1, i, want) && spec.from !== i - 1);
-            break;
-          case 'upsample': out = L.upsample(spec, input); break;
-          case 'maxpool': out = L.maxpool(spec, input); break;
-          case 'avgpool': out = L.avgpool(spec, input); break;
-          case 'dropout': out = L.dropout(spec, input, this.training); break;
-        }
+        const out = this.#layer(spec, i, s);
         outs.push(out);
+        if (out && isBlocked(out)) this.lastBlockedOutputs++;
         if (want.has(i)) kept.set(i, L.alias(out!));
         // free what no later layer reads
         for (let j = Math.max(0, i - 1); j <= i; j++) if (this.#lastUse[j] <= i) this.#free(outs, j);
@@ -210,6 +202,57 @@ export class Darknet extends Module {
     return { heads, kept };
   }
 
+  /** Layer i's output (a new tensor, or null for a head nothing reads); blocked layouts where s.block allows. */
+  #layer(spec: LayerSpec, i: number, s: RunState): Tensor | null {
+    const { outs, block } = s;
+    const input = () => (i === 0 ? s.first : outs[i - 1]!);
+    const plain = (j: number) => (j < 0 ? s.first : this.#plain(outs, j)); // j < 0: the first layer's input
+    switch (spec.type) {
+      case 'convolutional': {
+        const outputBlock = block && this.#blockedOut[i] ? block : 0;
+        // oneDNN has few fast kernels from channels-last to blocked (a first layer's few channels from nchw): a reorder first
+        const reordered = outputBlock && i > 0 && !isBlocked(input()) && this.cfg.channels[i - 1] >= block ? toBlocked(input(), block) : null;
+        const x = reordered ?? input();
+        try {
+          // inference: the shortcut right after may be added in the conv's own pass, into its `from` buffer
+          const into = s.inference ? this.#fusableShortcut(i, s.want, outs) : null;
+          const out = into ? this.blocks[i]!.forwardInto(x, into) : null;
+          if (out) s.addedInto.add(i + 1);
+          return out ?? this.blocks[i]!.forward(x, outputBlock);
+        } finally {
+          reordered?.dispose();
+        }
+      }
+      case 'yolo': {
+        const raw = headLayout(plain(i - 1), spec.mask.length);
+        s.heads.push(raw);
+        return this.#lastUse[i] > i || s.want.has(i) ? darknetYoloOutput(raw) : null;
+      }
+      case 'route':
+        if (block) return blockedRoute(spec, outs, this.cfg.channels) ?? L.route(spec, outs.map((_, j) => (spec.layers.includes(j) ? plain(j) : null)));
+        return L.route(spec, outs);
+      case 'shortcut': {
+        if (s.addedInto.has(i)) return outs.splice(i - 1, 1, null)[0]; // the conv before did the add: its output is the sum
+        const overwrite = s.inference && this.#ownsOutput(i - 1, i, s.want) && spec.from !== i - 1;
+        const sum = block ? blockedShortcut(spec, input(), outs[spec.from]!, this.cfg.channels[i - 1] === this.cfg.channels[spec.from], overwrite) : null;
+        return sum ?? L.shortcut(spec, plain(i - 1), plain(spec.from), overwrite);
+      }
+      case 'upsample': return (block ? blockedUpsample(spec, input()) : null) ?? L.upsample(spec, plain(i - 1));
+      case 'maxpool': return (block ? blockedMaxpool(spec, input()) : null) ?? L.maxpool(spec, plain(i - 1));
+      case 'avgpool': return L.avgpool(spec, plain(i - 1));
+      case 'dropout': return L.dropout(spec, plain(i - 1), this.training);
+    }
+  }
+
+  /** outs[j] as [N, C, H, W]: a blocked output is replaced by its plain copy. */
+  #plain(outs: (Tensor | null)[], j: number): Tensor {
+    const t = outs[j]!;
+    if (!isBlocked(t)) return t;
+    outs[j] = fromBlocked(t, this.cfg.channels[j]);
+    t.dispose();
+    return outs[j]!;
+  }
+
   /**
    * For conv layer i followed by a plain shortcut (out = conv + from, linear)
    * whose `from` output is its own buffer (a conv's or shortcut's) with as many channels that
@@ -224,7 +267,7 @@ export class Darknet extends Module {
     const ownsFrom = ['convolutional', 'shortcut'].includes(this.cfg.layers[f].type) && this.#lastUse[f] === i + 1 && !want.has(f);
     if (this.#lastUse[i] !== i + 1 || want.has(i) || !ownsFrom || !this.#onlyConvsRead(f, i)) return null;
     const from = outs[f];
-    return from && from.shape[1] === this.cfg.channels[i] ? from : null; // its height and width: PackedConv.forwardInto checks
+    return from && this.cfg.channels[f] === this.cfg.channels[i] ? from : null; // its height and width: PackedConv.forwardInto checks
   }
 
   /**

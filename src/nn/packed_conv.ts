@@ -16,6 +16,7 @@
 import * as torch from '../torch/index.js';
 import { inferenceConv2d } from './conv.js';
 import { isChannelsLastDense, toChannelsLast } from './memory_format.js';
+import { isBlocked, fromBlocked } from './blocked.js';
 
 type Tensor = torch.Tensor;
 
@@ -56,11 +57,23 @@ export class PackedConv {
   /**
    * activation(conv(x)) with `weight` [out, in/groups, k, k] and `bias`
    * (the caller keeps both alive while they are in use here); a new tensor.
+   * x may be blocked (nn/blocked.ts: oneDNN's ops only); with
+   * `outputBlock` (8 or 16) the output is blocked where oneDNN has a fast
+   * kernel for it, else (and always without) [N, C, H, W] channels-last.
    */
-  forward(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry, activation: PackedActivation = LINEAR): Tensor {
-    const context = this.#contextFor(x, weight, bias, o, activation, false);
+  forward(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry, activation: PackedActivation = LINEAR, outputBlock = 0): Tensor {
+    const context = this.#contextFor(x, weight, bias, o, activation, false, outputBlock);
     if (!context) return activateInPlace(inferenceConv2d(x, weight, bias, o), activation);
-    if (this.#fused) return torch.op('yolo::dnnl_conv_run', x, context);
+    if (this.#fused) {
+      const y = torch.op('yolo::dnnl_conv_run', x, context);
+      if (outputBlock || !isBlocked(y)) return y;
+      // oneDNN wrote blocked where no fast kernel writes channels-last from a blocked input (dnnl_conv.cpp)
+      try {
+        return fromBlocked(y, weight.shape[0]);
+      } finally {
+        y.dispose();
+      }
+    }
     // conv2d_run reads the input's memory as dense: a view (a route's channel group) is copied first
     const dense = toChannelsLast(x);
     try {
@@ -77,28 +90,34 @@ export class PackedConv {
    * cannot (the caller then runs forward and adds).
    */
   forwardInto(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry, activation: PackedActivation, into: Tensor): Tensor | null {
-    if (availablePacking() !== 'dnnl' || into.device !== 'cpu' || into.dtype !== 'float32' || !isChannelsLastDense(into)) return null;
+    const block = isBlocked(into) ? into.shape[4] : 0;
+    if (availablePacking() !== 'dnnl' || into.device !== 'cpu' || into.dtype !== 'float32' || !(block ? into.isContiguous() : isChannelsLastDense(into))) return null;
     const [n, , h, w] = x.shape;
     const [out, , kh, kw] = weight.shape;
     const size = (v: number, k: number) => Math.floor((v + 2 * o.padding - k) / o.stride) + 1;
-    if (into.shape.join() !== [n, out, size(h, kh), size(w, kw)].join()) return null;
-    const context = this.#contextFor(x, weight, bias, o, activation, true);
-    if (!context) return null;
+    const dims = block ? [n, Math.ceil(out / block), size(h, kh), size(w, kw), block] : [n, out, size(h, kh), size(w, kw)];
+    if (into.shape.join() !== dims.join()) return null;
+    const context = this.#contextFor(x, weight, bias, o, activation, true, block);
+    // oneDNN may have no fast kernel writing that layout (it then writes channels-last)
+    if (!context || Number(torch.opValue('yolo::dnnl_conv_output_block', context)) !== block) return null;
     return torch.op('yolo::dnnl_conv_run_into', x, context, into);
   }
 
-  #contextFor(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry, a: PackedActivation, accumulate: boolean): torch.ScriptObject | null {
+  #contextFor(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry, a: PackedActivation, accumulate: boolean, outputBlock: number): torch.ScriptObject | null {
     const kind = availablePacking();
+    const inputBlock = isBlocked(x) ? x.shape[4] : 0;
+    if ((inputBlock || outputBlock) && kind !== 'dnnl') throw new Error('PackedConv: blocked layouts need the oneDNN ops (nn/blocked.ts blockSize)');
     if (kind === 'none' || x.device !== 'cpu' || x.dtype !== 'float32') return null;
     if (kind === 'prepacked' && (o.groups !== 1 || weight.shape[2] * weight.shape[3] === 1)) return null;
-    const key = `${x.shape.join(',')}|${a.kind}|${a.kind === 'leaky' ? a.slope : ''}|${accumulate}`;
+    const key = `${x.shape.join(',')}|${a.kind}|${a.kind === 'leaky' ? a.slope : ''}|${accumulate}|${outputBlock}`;
     if (this.#context && this.#weight === weight && this.#key === key) return this.#context;
     this.dispose();
     const stride = [o.stride, o.stride];
     const padding = [o.padding, o.padding];
     try {
       this.#context = kind === 'dnnl'
-        ? torch.opObject('yolo::dnnl_conv_prepack', weight, bias, stride, padding, o.groups, x.shape, a.kind, a.kind === 'leaky' ? a.slope : 0, accumulate)
+        ? torch.opObject('yolo::dnnl_conv_prepack', weight, bias, stride, padding, o.groups, inputBlock ? [x.shape[0], weight.shape[1] * o.groups, x.shape[2], x.shape[3]] : x.shape,
+          a.kind, a.kind === 'leaky' ? a.slope : 0, accumulate, inputBlock, outputBlock)
         : torch.opObject('mkldnn_prepacked::conv2d_prepack', weight, bias, stride, padding, [1, 1], o.groups, x.shape, 'none');
     } catch (e) {
       if (kind === 'dnnl') throw e; // our own op refusing is a bug to see, not a fallback

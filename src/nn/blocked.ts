@@ -1,0 +1,58 @@
+// oneDNN's blocked activation layout (nChw8c on AVX2, nChw16c on AVX-512)
+// held as a plain contiguous 5-D tensor [N, ceil(C/b), H, W, b], the
+// channels past C zero. Why: oneDNN's blocked 3x3 kernels are faster than
+// its channels-last ones on AVX2 (native/src/dnnl_conv.cpp), so an
+// inference forward keeps activations blocked from one convolution to the
+// next (darknet/blocked_layers.ts) and turns them back into [N, C, H, W]
+// only where a layer needs that (a yolo head).
+import * as torch from '../torch/index.js';
+import { toChannelsLast } from './memory_format.js';
+
+type Tensor = torch.Tensor;
+
+let nativeBlock: number | undefined;
+
+/**
+ * The channel block of the blocked layout for this CPU (yolo::dnnl_block_size:
+ * 16 with AVX-512, 8 with AVX2), 0 without oneDNN's ops. YOLO_DNNL_BLOCK=0
+ * turns the blocked layout off; 8 or 16 forces that block (tests; oneDNN
+ * falls back to channels-last outputs where no fast kernel takes it).
+ */
+export function blockSize(env: NodeJS.ProcessEnv = process.env): number {
+  nativeBlock ??= torch.hasOp('yolo::dnnl_block_size') ? Number(torch.opValue('yolo::dnnl_block_size')) : 0;
+  const given = env.YOLO_DNNL_BLOCK;
+  if (given === undefined || given === '' || nativeBlock === 0) return nativeBlock;
+  if (!['0', '8', '16'].includes(given)) throw new Error(`YOLO_DNNL_BLOCK must be 0, 8 or 16, got '${given}'`);
+  return Number(given);
+}
+
+/** Whether x is a blocked activation (5-D), not [N, C, H, W]. */
+export function isBlocked(x: Tensor): boolean {
+  return x.ndim === 5;
+}
+
+/** The logical [N, C, H, W] of a blocked x with C channels. */
+export function blockedDims(x: Tensor, channels: number): number[] {
+  const [n, , h, w] = x.shape;
+  return [n, channels, h, w];
+}
+
+/** [N, C, H, W] (any strides) to the blocked [N, ceil(C/block), H, W, block], zero past C; a new tensor. */
+export function toBlocked(x: Tensor, block: number): Tensor {
+  return torch.tidy(() => {
+    const [n, c, h, w] = x.shape;
+    const blocks = Math.ceil(c / block);
+    const padded = blocks * block === c ? x : torch.cat([x, torch.zeros([n, blocks * block - c, h, w])], 1);
+    return padded.reshape([n, blocks, block, h, w]).permute([0, 1, 3, 4, 2]).contiguous();
+  });
+}
+
+/** A blocked x of `channels` channels to a dense channels-last [N, C, H, W]; a new tensor. */
+export function fromBlocked(x: Tensor, channels: number): Tensor {
+  return torch.tidy(() => {
+    const [n, blocks, h, w, block] = x.shape;
+    const nhwc = x.permute([0, 2, 3, 1, 4]).reshape([n, h, w, blocks * block]);
+    const y = (channels === blocks * block ? nhwc : nhwc.slice(3, 0, channels)).permute([0, 3, 1, 2]);
+    return toChannelsLast(y);
+  });
+}
