@@ -98,6 +98,9 @@ struct DnnlConv : torch::CustomClassHolder {
   dnnl::convolution_forward primitive;
   memory weights, bias;
   memory::desc src, dst;
+  // made once: run only points them at each call's tensors (a forward's 50-100 calls each made three)
+  memory srcMem, dstMem;
+  dnnl::stream stream{cpuEngine()};
 
   DnnlConv(const at::Tensor& weight, const c10::optional<at::Tensor>& biasIn, std::vector<int64_t> stride,
            std::vector<int64_t> padding, int64_t groups, std::vector<int64_t> input, const std::string& activationIn,
@@ -138,11 +141,13 @@ struct DnnlConv : torch::CustomClassHolder {
     primitive = dnnl::convolution_forward(pd);
     src = pd.src_desc();
     dst = pd.dst_desc();
+    srcMem = memory(src, cpuEngine(), DNNL_MEMORY_NONE);
+    dstMem = memory(dst, cpuEngine(), DNNL_MEMORY_NONE);
 
-    dnnl::stream stream(cpuEngine());
+    dnnl::stream setup(cpuEngine());
     weights = memory(pd.weights_desc(), cpuEngine());
     memory givenWeights(given, cpuEngine(), weight.data_ptr());
-    dnnl::reorder(givenWeights, weights).execute(stream, givenWeights, weights);
+    dnnl::reorder(givenWeights, weights).execute(setup, givenWeights, weights);
     bias = memory(biasDesc, cpuEngine());
     float* b = static_cast<float*>(bias.get_data_handle());
     if (biasIn.has_value() && biasIn->defined()) {
@@ -152,7 +157,7 @@ struct DnnlConv : torch::CustomClassHolder {
     } else {
       std::fill(b, b + out, 0.f);
     }
-    stream.wait();
+    setup.wait();
   }
 
   // The layouts asked for, else the nearest a JIT kernel runs: a plain
@@ -251,9 +256,8 @@ struct DnnlConv : torch::CustomClassHolder {
     } else {
       out = at::empty(outputSize, x.options().memory_format(at::MemoryFormat::ChannelsLast));
     }
-    memory srcMem(src, cpuEngine(), in.data_ptr());
-    memory dstMem(dst, cpuEngine(), out.data_ptr());
-    dnnl::stream stream(cpuEngine());
+    srcMem.set_data_handle(in.data_ptr());
+    dstMem.set_data_handle(out.data_ptr());
     primitive.execute(stream, {{DNNL_ARG_SRC, srcMem}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dstMem}});
     stream.wait();
     // the channels past C are zero (a later layer reads them as channels of weight 0: garbage there could be NaN)

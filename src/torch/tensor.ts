@@ -13,7 +13,7 @@ export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 export type NestedArray = number | boolean | NestedArray[];
 
 function toNativeArg(a: unknown): unknown {
-  if (a instanceof Tensor) return a.handle;
+  if (a instanceof Tensor) return a._argumentHandle();
   if (a instanceof ScriptObject) return a.handle;
   if (Array.isArray(a)) return a.map(toNativeArg);
   return a;
@@ -61,7 +61,7 @@ export function opObject(name: string, ...args: unknown[]): ScriptObject {
 
 /** Calls an in-place libtorch operator on `self` and returns `self`. */
 export function opInPlace(self: Tensor, name: string, ...args: unknown[]): Tensor {
-  const alias = callOp(name, [self.handle, ...args.map(toNativeArg)]) as Handle;
+  const alias = callOp(name, [self._argumentHandle(), ...args.map(toNativeArg)]) as Handle;
   native.dispose(alias); // the operator returns a second handle to self
   return self;
 }
@@ -71,6 +71,8 @@ export class Tensor {
   #scope: Set<Tensor> | undefined;
   #dtype: DType | undefined;
   #device: string | undefined;
+  /** The shape as last read; dropped whenever the tensor goes into an operator (an in-place or out= one may resize it). */
+  #shape: number[] | undefined;
   /** Marks tensors for scope bookkeeping without importing this class there. */
   readonly __isTensor = true;
 
@@ -105,9 +107,18 @@ export class Tensor {
     scope?.add(this);
   }
 
+  /** @internal the handle for an operator call, which may change the shape */
+  _argumentHandle(): Handle {
+    this.#shape = undefined;
+    return this.handle;
+  }
+
   // --- metadata -----------------------------------------------------------
+  // A forward reads each activation's shape several times between two operator calls
+  // (layer checks, packing keys); one native read serves them (a copy each: callers may modify it).
   get shape(): number[] {
-    return native.shape(this.handle);
+    const h = this.handle; // a disposed tensor still throws
+    return (this.#shape ??= native.shape(h)).slice();
   }
   get ndim(): number {
     return this.shape.length;
