@@ -12,16 +12,25 @@ type Tensor = torch.Tensor;
 
 let nativeBlock: number | undefined;
 
+/** oneDNN's channel block for this CPU (yolo::dnnl_block_size: 16 with AVX-512, 8 with AVX2), 0 without oneDNN's ops. */
+export function nativeBlockSize(): number {
+  nativeBlock ??= torch.hasOp('yolo::dnnl_block_size') ? Number(torch.opValue('yolo::dnnl_block_size')) : 0;
+  return nativeBlock;
+}
+
 /**
- * The channel block of the blocked layout for this CPU (yolo::dnnl_block_size:
- * 16 with AVX-512, 8 with AVX2), 0 without oneDNN's ops. YOLO_DNNL_BLOCK=0
- * turns the blocked layout off; 8 or 16 forces that block (tests; oneDNN
- * falls back to channels-last outputs where no fast kernel takes it).
+ * The channel block inference forwards keep activations in: 8 on AVX2
+ * (measured faster there, dnnl_conv.cpp), 0 (channels-last throughout)
+ * elsewhere: on AVX-512 the blocked pipeline is built and tested but its
+ * speed not yet measured against channels-last, which met the benchmark's
+ * yolov3 bar there. YOLO_DNNL_BLOCK=0 turns it off, 8 or 16 forces that
+ * block (oneDNN falls back to channels-last outputs where no fast kernel
+ * takes it: 16 on an AVX2 CPU only exercises the fallbacks).
  */
 export function blockSize(env: NodeJS.ProcessEnv = process.env): number {
-  nativeBlock ??= torch.hasOp('yolo::dnnl_block_size') ? Number(torch.opValue('yolo::dnnl_block_size')) : 0;
+  const native = nativeBlockSize();
   const given = env.YOLO_DNNL_BLOCK;
-  if (given === undefined || given === '' || nativeBlock === 0) return nativeBlock;
+  if (given === undefined || given === '' || native === 0) return native === 8 ? 8 : 0;
   if (!['0', '8', '16'].includes(given)) throw new Error(`YOLO_DNNL_BLOCK must be 0, 8 or 16, got '${given}'`);
   return Number(given);
 }

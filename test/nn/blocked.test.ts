@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
-import { PackedConv, blockSize, fromBlocked, isBlocked, toBlocked, toChannelsLast } from '../../src/nn/index.js';
+import { PackedConv, blockSize, nativeBlockSize, fromBlocked, isBlocked, toBlocked, toChannelsLast } from '../../src/nn/index.js';
 
 const maxDiff = (a: torch.Tensor, b: torch.Tensor) => torch.tidy(() => a.sub(b).abs().max().item() as number);
 const hasBlocked = torch.hasOp('yolo::dnnl_block_size');
@@ -33,7 +33,8 @@ test('toBlocked puts x[n, c, h, w] at [n, floor(c/b), h, w, c mod b], zero past 
 });
 
 test('YOLO_DNNL_BLOCK: 0 turns the blocked layout off, 8 and 16 force a block, anything else is refused by name', { skip: !hasBlocked && 'no oneDNN ops' }, () => {
-  assert.ok([8, 16].includes(blockSize({})), `this CPU's block: ${blockSize({})}`);
+  assert.ok([8, 16].includes(nativeBlockSize()), `this CPU's block: ${nativeBlockSize()}`);
+  assert.equal(blockSize({}), nativeBlockSize() === 8 ? 8 : 0, 'the default: blocked on AVX2 only');
   assert.equal(blockSize({ YOLO_DNNL_BLOCK: '0' }), 0);
   assert.equal(blockSize({ YOLO_DNNL_BLOCK: '16' }), 16);
   assert.throws(() => blockSize({ YOLO_DNNL_BLOCK: '4' }), /YOLO_DNNL_BLOCK must be 0, 8 or 16, got '4'/);
@@ -65,7 +66,7 @@ test('PackedConv on blocked inputs and outputs equals F.conv2d + leaky, for dens
     }
     // the block this CPU has a fast kernel for is what a 3x3 writes
     const w = toChannelsLast(torch.randn([16, 16, 3, 3]));
-    assert.ok(isBlocked(packed.forward(toBlocked(torch.rand([1, 16, 8, 8]), blockSize({})), w, null, { stride: 1, padding: 1, groups: 1 }, { kind: 'relu' }, blockSize({}))));
+    assert.ok(isBlocked(packed.forward(toBlocked(torch.rand([1, 16, 8, 8]), nativeBlockSize()), w, null, { stride: 1, padding: 1, groups: 1 }, { kind: 'relu' }, nativeBlockSize())));
   }));
   packed.dispose();
   assert.equal(torch.memory().tensors, start);
@@ -75,7 +76,7 @@ test('PackedConv.forwardInto adds into a blocked tensor in the same pass', { ski
   const start = torch.memory().tensors;
   const packed = new PackedConv();
   torch.tidy(() => torch.noGrad(() => {
-    const block = blockSize({});
+    const block = nativeBlockSize();
     const w = toChannelsLast(torch.randn([20, 20, 3, 3]));
     const b = torch.randn([20]);
     const g = { stride: 1, padding: 1, groups: 1 };
