@@ -40,12 +40,6 @@ export function isBlocked(x: Tensor): boolean {
   return x.ndim === 5;
 }
 
-/** The logical [N, C, H, W] of a blocked x with C channels. */
-export function blockedDims(x: Tensor, channels: number): number[] {
-  const [n, , h, w] = x.shape;
-  return [n, channels, h, w];
-}
-
 /** [N, C, H, W] (any strides) to the blocked [N, ceil(C/block), H, W, block], zero past C; a new tensor. */
 export function toBlocked(x: Tensor, block: number): Tensor {
   return torch.tidy(() => {

@@ -10,4 +10,4 @@ export * as init from './init.js';
 export { foldAffineIntoConv } from './fold.js';
 export { DerivedTensors } from './derived.js';
 export { toChannelsLast } from './memory_format.js';
-export { blockSize, nativeBlockSize, isBlocked, toBlocked, fromBlocked, blockedDims } from './blocked.js';
+export { blockSize, nativeBlockSize, isBlocked, toBlocked, fromBlocked } from './blocked.js';

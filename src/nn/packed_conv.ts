@@ -86,8 +86,9 @@ export class PackedConv {
   /**
    * into += activation(conv(x)) in the same pass (a residual add), where
    * oneDNN is built in and `into` is a dense channels-last float32 tensor
-   * of the output's shape; returns `into` as a new handle, or null when it
-   * cannot (the caller then runs forward and adds).
+   * of the output's shape, or a blocked one (nn/blocked.ts) that oneDNN
+   * can write; returns `into` as a new handle, or null when it cannot (the
+   * caller then runs forward and adds).
    */
   forwardInto(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvGeometry, activation: PackedActivation, into: Tensor): Tensor | null {
     const block = isBlocked(into) ? into.shape[4] : 0;

@@ -121,7 +121,8 @@ export class Tensor {
     return (this.#shape ??= native.shape(h)).slice();
   }
   get ndim(): number {
-    return this.shape.length;
+    const h = this.handle;
+    return (this.#shape ??= native.shape(h)).length;
   }
   dim(): number {
     return this.ndim;
