@@ -27,8 +27,11 @@
 // ratioVsOnnxruntime = onnxruntimeMs / oursMs on the medians; `load` is the
 // 1-minute load average at the start and end of the model's pairs (the
 // figures mean little on a machine busier than its thread count).
-// BENCH_DETECT_PAIRS sets the pairs at each batch (default 5: with 3, two
-// slow runs of three made a batch-8 median).
+// BENCH_DETECT_PAIRS sets the fewest pairs at each batch (default 5: with 3,
+// two slow runs of three made a batch-8 median); a case whose calls are
+// short gets more, up to 41, so that each case's pairs take about
+// BENCH_DETECT_CASE_MS (default 3000) and a median of a 30 ms case is not
+// decided by two or three noisy calls.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -44,6 +47,13 @@ const SHARED = join(REPO_ROOT, '..', 'shared', 'data', 'darknet');
 const BATCHES = [1, 8];
 const PAIRS = Number(process.env.BENCH_DETECT_PAIRS ?? 5);
 const GAP_MS = Number(process.env.BENCH_DETECT_GAP_MS ?? 20);
+const CASE_MS = Number(process.env.BENCH_DETECT_CASE_MS ?? 3000);
+const MAX_PAIRS = 41;
+
+/** PAIRS, or more for a short call: pairs of `callMs` each (and their gaps) filling CASE_MS. */
+function pairsFor(callMs: number): number {
+  return Math.max(PAIRS, Math.min(MAX_PAIRS, Math.ceil(CASE_MS / (2 * (callMs + GAP_MS)))));
+}
 const MODELS: [string, string][] = [
   ['yolov3 416', join(SHARED, 'cfg', 'yolov3.cfg')],
   ['depthwise (mobilenet-yolo) 416', join(REPO_ROOT, 'bench', 'mobilenet-yolo.cfg')],
@@ -71,7 +81,11 @@ async function benchModel(cfg: string, img: RgbImage, image: string, dir: string
   try {
     for (const b of BATCHES) {
       const images = Array(b).fill(img) as RgbImage[];
-      pairs[b] = await alternatingPairs(async () => detector.detectImages(images, { conf: 0.25 }), () => onnx.detectImages(images, { conf: 0.25 }), PAIRS, GAP_MS);
+      const ours = async () => detector.detectImages(images, { conf: 0.25 });
+      await ours(); // packs its convolutions for this shape; the next call's time sets the pairs
+      const t0 = performance.now();
+      await ours();
+      pairs[b] = await alternatingPairs(ours, () => onnx.detectImages(images, { conf: 0.25 }), pairsFor(performance.now() - t0), GAP_MS);
     }
   } finally {
     load.push(loadavg()[0]);

@@ -6,6 +6,7 @@
 import * as torch from '../torch/index.js';
 import { isBlocked } from '../nn/index.js';
 import * as L from './layers.js';
+import type { LayerShape } from './shapes.js';
 import type { Activation, LayerSpec, MaxPoolSpec, RouteSpec, ShortcutSpec, UpsampleSpec } from './specs.js';
 
 type Tensor = torch.Tensor;
@@ -32,6 +33,24 @@ export function blockedOutputs(layers: LayerSpec[], packs: (l: LayerSpec) => boo
     for (const j of layerReads(l, i)) if (j >= 0) readers[j].push(l);
   });
   return layers.map((l, i) => l.type === 'convolutional' && packs(l) && readers[i].length > 0 && readers[i].every((r) => TAKES_BLOCKED.has(r.type)));
+}
+
+/**
+ * The share of the convolution multiply-adds (layer shapes from shapes.ts) in
+ * dense k x k kernels (k > 1, one group): what picks the inference layout on
+ * AVX-512 (nn/blocked.ts blockSize), where oneDNN's blocked 1x1 and
+ * depthwise kernels beat its channels-last ones and its dense 3x3 ones do not.
+ */
+export function denseKernelShare(layers: LayerSpec[], shapes: LayerShape[]): number {
+  let dense = 0, all = 0;
+  layers.forEach((l, i) => {
+    if (l.type !== 'convolutional') return;
+    const [out, h, w] = shapes[i].output;
+    const macs = out * h * w * (shapes[i].input[0] / l.groups) * l.size * l.size;
+    all += macs;
+    if (l.size > 1 && l.groups === 1) dense += macs;
+  });
+  return all > 0 ? dense / all : 0;
 }
 
 /**

@@ -4,7 +4,7 @@
 import * as torch from '../torch/index.js';
 import { Module, toChannelsLast, blockSize, isBlocked, fromBlocked, toBlocked } from '../nn/index.js';
 import { ConvBlock, packedActivation } from './conv_block.js';
-import { layerReads, blockedOutputs, blockedRoute, blockedShortcut, blockedUpsample, blockedMaxpool } from './blocked_layers.js';
+import { layerReads, blockedOutputs, blockedRoute, blockedShortcut, blockedUpsample, blockedMaxpool, denseKernelShare } from './blocked_layers.js';
 import { decodeHead } from '../yolo/decode.js';
 import { headLayout, darknetYoloOutput, type HeadInfo } from './head_layout.js';
 import * as L from './layers.js';
@@ -171,12 +171,12 @@ export class Darknet extends Module {
     if (x.ndim !== 4 || x.shape[1] !== this.cfg.net.channels) {
       throw new Error(`${where(this.cfg.net.where)}: [net] channels=${this.cfg.net.channels}: expected input [B, ${this.cfg.net.channels}, H, W], got [${x.shape}]`);
     }
-    layerShapes(this.cfg, x.shape[2], x.shape[3]); // a size the cfg cannot take fails here, naming the layer
+    const shapes = layerShapes(this.cfg, x.shape[2], x.shape[3]); // a size the cfg cannot take fails here, naming the layer
     // fused inference runs channels-last throughout (its folded convs' weights are, conv_block.ts),
     // its activations blocked between convolutions where oneDNN has that layout (nn/blocked.ts)
     const inference = this.#inference;
     const first = inference ? toChannelsLast(x) : x;
-    const s: RunState = { outs: [], heads: [], want, first, inference, block: inference && want.size === 0 ? blockSize() : 0, addedInto: new Set() };
+    const s: RunState = { outs: [], heads: [], want, first, inference, block: inference && want.size === 0 ? blockSize(process.env, denseKernelShare(this.cfg.layers, shapes)) : 0, addedInto: new Set() };
     const { outs, heads } = s;
     this.lastBlockedOutputs = 0;
     const kept = new Map<number, Tensor>();

@@ -19,18 +19,32 @@ export function nativeBlockSize(): number {
 }
 
 /**
- * The channel block inference forwards keep activations in: 8 on AVX2
- * (measured faster there, dnnl_conv.cpp), 0 (channels-last throughout)
- * elsewhere: on AVX-512 the blocked pipeline is built and tested but its
- * speed not yet measured against channels-last, which met the benchmark's
- * yolov3 bar there. YOLO_DNNL_BLOCK=0 turns it off, 8 or 16 forces that
- * block (oneDNN falls back to channels-last outputs where no fast kernel
- * takes it: 16 on an AVX2 CPU only exercises the fallbacks).
+ * Above this share of a model's multiply-adds in dense k x k convolutions
+ * (darknet/blocked_layers.ts denseKernelShare) AVX-512 keeps channels-last.
+ * Measured on a 2-core AVX-512 VM, oneDNN 2.6 (README): yolov3 (dense 3x3
+ * almost throughout) 7% slower blocked end to end (348 -> 373 ms median
+ * detect calls), its per-layer fastest times level; the depthwise bench cfg
+ * (1x1 and depthwise almost throughout) 11.8 against 13.9 ms in its 56
+ * convolutions (fastest of 20 forwards each), detect at batch 8 13% faster.
  */
-export function blockSize(env: NodeJS.ProcessEnv = process.env): number {
+export const DENSE_SHARE_FOR_CHANNELS_LAST = 0.5;
+
+/**
+ * The channel block inference forwards keep activations in: 8 on AVX2
+ * (measured faster there, dnnl_conv.cpp); 16 on AVX-512 for a model whose
+ * multiply-adds are mostly not in dense k x k kernels (`denseShare`, see
+ * DENSE_SHARE_FOR_CHANNELS_LAST), else 0 (channels-last throughout).
+ * YOLO_DNNL_BLOCK=0 turns it off, 8 or 16 forces that block (oneDNN falls
+ * back to channels-last outputs where no fast kernel takes it: 16 on an
+ * AVX2 CPU only exercises the fallbacks).
+ */
+export function blockSize(env: NodeJS.ProcessEnv = process.env, denseShare = 1): number {
   const native = nativeBlockSize();
   const given = env.YOLO_DNNL_BLOCK;
-  if (given === undefined || given === '' || native === 0) return native === 8 ? 8 : 0;
+  if (given === undefined || given === '' || native === 0) {
+    if (native === 8) return 8;
+    return native === 16 && denseShare <= DENSE_SHARE_FOR_CHANNELS_LAST ? 16 : 0;
+  }
   if (!['0', '8', '16'].includes(given)) throw new Error(`YOLO_DNNL_BLOCK must be 0, 8 or 16, got '${given}'`);
   return Number(given);
 }

@@ -32,9 +32,13 @@ test('toBlocked puts x[n, c, h, w] at [n, floor(c/b), h, w, c mod b], zero past 
   assert.equal(torch.memory().tensors, start);
 });
 
-test('YOLO_DNNL_BLOCK: 0 turns the blocked layout off, 8 and 16 force a block, anything else is refused by name', { skip: !hasBlocked && 'no oneDNN ops' }, () => {
+test('the default block by CPU and dense-kernel share; YOLO_DNNL_BLOCK: 0 turns the blocked layout off, 8 and 16 force a block, anything else is refused by name', { skip: !hasBlocked && 'no oneDNN ops' }, () => {
   assert.ok([8, 16].includes(nativeBlockSize()), `this CPU's block: ${nativeBlockSize()}`);
-  assert.equal(blockSize({}), nativeBlockSize() === 8 ? 8 : 0, 'the default: blocked on AVX2 only');
+  assert.equal(blockSize({}), nativeBlockSize() === 8 ? 8 : 0, 'the default for a model of dense 3x3s: blocked on AVX2 only');
+  // AVX-512: blocked for a model mostly of 1x1 and depthwise kernels (DENSE_SHARE_FOR_CHANNELS_LAST)
+  assert.equal(blockSize({}, 0.04), nativeBlockSize());
+  assert.equal(blockSize({}, 0.9), nativeBlockSize() === 8 ? 8 : 0);
+  assert.equal(blockSize({ YOLO_DNNL_BLOCK: '0' }, 0.04), 0, 'the environment decides over the share');
   assert.equal(blockSize({ YOLO_DNNL_BLOCK: '0' }), 0);
   assert.equal(blockSize({ YOLO_DNNL_BLOCK: '16' }), 16);
   assert.throws(() => blockSize({ YOLO_DNNL_BLOCK: '4' }), /YOLO_DNNL_BLOCK must be 0, 8 or 16, got '4'/);
