@@ -69,10 +69,11 @@
         }],
         ["cxx11_abi!=''", { "defines": ["_GLIBCXX_USE_CXX11_ABI=<(cxx11_abi)"] }],
         ["gloo_include!=''", { "include_dirs": ["<(gloo_include)"] }],
-        # oneDNN convolutions with fused activations (src/dnnl_conv.cpp): only with Debian's
+        # oneDNN convolutions with fused activations (src/dnnl_conv.cpp) and blocked training ones
+        # (src/dnnl_conv_train.cpp, src/batchnorm_leaky_blocked.cpp): only with Debian's
         # libtorch, which links the same libdnnl.so.2 (an official libtorch bundles its own
         # oneDNN, hidden); the headers are Debian's libdnnl-dev.
-        ["libtorch=='' and dnnl==1", { "sources": ["src/dnnl_conv.cpp"], "libraries": ["-ldnnl"] }]
+        ["libtorch=='' and dnnl==1", { "sources": ["src/dnnl_conv.cpp", "src/dnnl_conv_train.cpp", "src/batchnorm_leaky_blocked.cpp"], "libraries": ["-ldnnl"] }]
       ]
     }
   ]

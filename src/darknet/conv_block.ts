@@ -10,7 +10,8 @@
 // (nn/packed_conv.ts);
 // training, autograd and unfused models run the unfolded layers.
 import * as torch from '../torch/index.js';
-import { Module, Conv2d, BatchNorm2d, DerivedTensors, PackedConv, foldAffineIntoConv, toChannelsLast, isBlocked, type ConvGeometry, type PackedActivation } from '../nn/index.js';
+import { Module, Conv2d, BatchNorm2d, DerivedTensors, PackedConv, foldAffineIntoConv, toChannelsLast, isBlocked, toBlocked, fromBlocked, type ConvGeometry, type PackedActivation } from '../nn/index.js';
+import { blockedConv2d, blockedBatchNormLeaky, blockedConvIsFast } from '../nn/index.js';
 import type { Activation, ConvSpec } from './specs.js';
 
 type Tensor = torch.Tensor;
@@ -77,7 +78,7 @@ export class ConvBlock extends Module {
    */
   forward(x: Tensor, outputBlock = 0): Tensor {
     if (this.folds) return this.#inferenceForward(x, outputBlock);
-    if (isBlocked(x)) throw new Error('ConvBlock: a blocked input needs the folded inference path (Darknet.fuseForInference, eval, no grad)');
+    if (isBlocked(x)) throw new Error('ConvBlock: a blocked input needs the folded inference path (Darknet.fuseForInference, eval, no grad) or forwardTraining');
     return torch.tidy(() => {
       let y = this.conv.forward(x);
       // training batch norm + leaky: one fused pass (BatchNorm2d.forwardLeaky)
@@ -85,6 +86,33 @@ export class ConvBlock extends Module {
       if (this.bn) y = this.bn.training ? this.bn.forward(y) : darknetBatchNorm(y, this.bn);
       // y is this block's own new tensor (conv and batch-norm backward keep their inputs, not y)
       return activate(y, this.spec.activation, true);
+    });
+  }
+
+  /**
+   * A training forward on oneDNN's blocked layout (nn/blocked_train.ts):
+   * x blocked or plain, the output blocked with `outputBlock`, else plain.
+   * Only a leaky batch-norm block (its statistics this process's own) or a
+   * linear one without batch norm, in float32 on the CPU, and where oneDNN
+   * has JIT kernels for the shape; otherwise forward() on plain tensors.
+   */
+  forwardTraining(x: Tensor, block: number, outputBlock: number): Tensor {
+    const bn = this.bn;
+    const leakyBn = bn !== null && bn.training && this.spec.activation === 'leaky' && !(bn.processGroup && bn.processGroup.worldSize > 1);
+    const linear = bn === null && this.spec.activation === 'linear';
+    const blocked = isBlocked(x);
+    const input = blocked ? [x.shape[0], this.conv.inChannels, x.shape[2], x.shape[3]] : x.shape;
+    // a plain input without gradient (an image) is read as nchw where it has fewer channels than a block
+    const planar = !blocked && !x.requiresGrad && input[1] < block;
+    const usable = (leakyBn || linear) && x.dtype === 'float32' && x.device === 'cpu' && this.conv.weight.dtype === 'float32'
+      && blockedConvIsFast(input, this.conv.weight.shape, this.#geometry(), block, planar, this.conv.bias !== null);
+    // (nchw, as the plain path runs: aten's channels-last kernels round differently, and a relu's
+    // mask downstream turns such 1e-7 differences into 1e-2 ones in the gradients)
+    if (!usable) return torch.tidy(() => this.forward(blocked ? fromBlocked(x, this.conv.inChannels).contiguous() : x));
+    return torch.tidy(() => {
+      const y = blockedConv2d(blocked || planar ? x : toBlocked(x, block), this.conv.weight, this.conv.bias, this.#geometry(), block);
+      const z = leakyBn ? blockedBatchNormLeaky(bn, y, LEAKY_SLOPE) : y;
+      return outputBlock ? z : fromBlocked(z, this.spec.filters);
     });
   }
 

@@ -2,7 +2,7 @@
 // returns the raw YOLO heads [B, na, h, w, 5+nc]; eval mode returns decoded
 // boxes [B, N, 5+nc] in input pixels.
 import * as torch from '../torch/index.js';
-import { Module, toChannelsLast, blockSize, isBlocked, fromBlocked, toBlocked } from '../nn/index.js';
+import { Module, toChannelsLast, blockSize, isBlocked, fromBlocked, toBlocked, trainingBlockSize } from '../nn/index.js';
 import { ConvBlock, packedActivation } from './conv_block.js';
 import { layerReads, blockedOutputs, blockedRoute, blockedShortcut, blockedUpsample, blockedMaxpool, denseKernelShare } from './blocked_layers.js';
 import { decodeHead } from '../yolo/decode.js';
@@ -176,7 +176,7 @@ export class Darknet extends Module {
     // its activations blocked between convolutions where oneDNN has that layout (nn/blocked.ts)
     const inference = this.#inference;
     const first = inference ? toChannelsLast(x) : x;
-    const s: RunState = { outs: [], heads: [], want, first, inference, block: inference && want.size === 0 ? blockSize(process.env, denseKernelShare(this.cfg.layers, shapes)) : 0, addedInto: new Set() };
+    const s: RunState = { outs: [], heads: [], want, first, inference, block: want.size > 0 ? 0 : inference ? blockSize(process.env, denseKernelShare(this.cfg.layers, shapes)) : this.training && torch.isGradEnabled() ? trainingBlockSize() : 0, addedInto: new Set() };
     const { outs, heads } = s;
     this.lastBlockedOutputs = 0;
     const kept = new Map<number, Tensor>();
@@ -210,6 +210,7 @@ export class Darknet extends Module {
     switch (spec.type) {
       case 'convolutional': {
         const outputBlock = block && this.#blockedOut[i] ? block : 0;
+        if (block && !s.inference) return this.blocks[i]!.forwardTraining(input(), block, outputBlock);
         // oneDNN has few fast kernels from channels-last to blocked (a first layer's few channels from nchw): a reorder first
         const reordered = outputBlock && i > 0 && !isBlocked(input()) && this.cfg.channels[i - 1] >= block ? toBlocked(input(), block) : null;
         const x = reordered ?? input();

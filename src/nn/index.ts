@@ -11,3 +11,4 @@ export { foldAffineIntoConv } from './fold.js';
 export { DerivedTensors } from './derived.js';
 export { toChannelsLast } from './memory_format.js';
 export { blockSize, nativeBlockSize, isBlocked, toBlocked, fromBlocked } from './blocked.js';
+export { trainingBlockSize, blockedConv2d, blockedBatchNormLeaky, blockedConvIsFast } from './blocked_train.js';
