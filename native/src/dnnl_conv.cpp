@@ -20,6 +20,8 @@
 // its blocked ones (a loop over yolov3's 75 shapes: 693-783 ms against
 // 564-584), so a forward keeps activations blocked between convolutions.
 // Built only where the oneDNN headers are (binding.gyp, YOLO_DNNL).
+#include "dnnl_layout.h"
+
 #include <oneapi/dnnl/dnnl.hpp>
 #include <torch/custom_class.h>
 #include <torch/library.h>
@@ -34,12 +36,10 @@ namespace {
 
 using dnnl::memory;
 
-dnnl::engine& cpuEngine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
-
-memory::dims dimsOf(c10::IntArrayRef sizes) { return memory::dims(sizes.begin(), sizes.end()); }
+using dnnl_layout::blockedShape;
+using dnnl_layout::blockedTag;
+using dnnl_layout::cpuEngine;
+using dnnl_layout::dimsOf;
 
 // The channel block of oneDNN's fastest blocked layout on this CPU: 16 with
 // AVX-512 (its avx512_core kernels), 8 with AVX2, else 0 (none worth it).
@@ -47,16 +47,6 @@ int64_t blockSize() {
   const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
   const auto has = [isa](dnnl::cpu_isa need) { return (isa & static_cast<unsigned>(need)) == static_cast<unsigned>(need); };
   return has(dnnl::cpu_isa::avx512_core) ? 16 : has(dnnl::cpu_isa::avx2) ? 8 : 0;
-}
-
-memory::format_tag blockedTag(int64_t block) {
-  TORCH_CHECK(block == 8 || block == 16, "dnnl_conv: a channel block must be 8 or 16, got ", block);
-  return block == 8 ? memory::format_tag::nChw8c : memory::format_tag::nChw16c;
-}
-
-// The 5-D tensor shape [N, ceil(C/b), H, W, b] of a blocked [N, C, H, W].
-std::vector<int64_t> blockedShape(const std::vector<int64_t>& nchw, int64_t block) {
-  return {nchw[0], (nchw[1] + block - 1) / block, nchw[2], nchw[3], block};
 }
 
 // The activation as a oneDNN post-op: only those computed exactly
@@ -260,9 +250,7 @@ struct DnnlConv : torch::CustomClassHolder {
     dstMem.set_data_handle(out.data_ptr());
     primitive.execute(stream, {{DNNL_ARG_SRC, srcMem}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dstMem}});
     stream.wait();
-    // the channels past C are zero (a later layer reads them as channels of weight 0: garbage there could be NaN)
-    const int64_t tail = outputSize[1] % (outputBlock ? outputBlock : 1);
-    if (tail) out.select(1, out.size(1) - 1).narrow(3, tail, outputBlock - tail).zero_();
+    if (outputBlock) dnnl_layout::zeroPastChannels(out, outputSize[1]);
     finish(out, into);
     return into.has_value() ? *into : out;
   }

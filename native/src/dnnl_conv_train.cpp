@@ -12,6 +12,8 @@
 // reordered. Same oneDNN kernels as aten's (jit:avx512_core / jit:avx2 on
 // blocked data), so the same arithmetic per convolution.
 // Built only where the oneDNN headers are (binding.gyp, YOLO_DNNL).
+#include "dnnl_layout.h"
+
 #include <oneapi/dnnl/dnnl.hpp>
 #include <torch/csrc/autograd/custom_function.h>
 #include <torch/library.h>
@@ -32,17 +34,11 @@ using dnnl::memory;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-dnnl::engine& engine() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
-}
-
-memory::dims dimsOf(c10::IntArrayRef s) { return memory::dims(s.begin(), s.end()); }
-
-memory::format_tag blockedTag(int64_t block) {
-  TORCH_CHECK(block == 8 || block == 16, "dnnl_conv_train: block must be 8 or 16, got ", block);
-  return block == 8 ? memory::format_tag::nChw8c : memory::format_tag::nChw16c;
-}
+using dnnl_layout::blockedShape;
+using dnnl_layout::blockedTag;
+using dnnl_layout::dimsOf;
+using dnnl_layout::zeroPastChannels;
+using dnnl_layout::cpuEngine;
 
 // The three primitives of one convolution shape, made once per shape.
 struct Primitives {
@@ -97,12 +93,12 @@ std::shared_ptr<Primitives> build(const Geometry& g) {
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   auto fd = g.bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, direct, src, anyW, bias, dst, s, pad, pad)
                    : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, direct, src, anyW, dst, s, pad, pad);
-  p->fwd = dnnl::convolution_forward::primitive_desc(fd, attr, engine());
+  p->fwd = dnnl::convolution_forward::primitive_desc(fd, attr, cpuEngine());
   p->bwdData = dnnl::convolution_backward_data::primitive_desc(
-      dnnl::convolution_backward_data::desc(direct, src, anyW, dst, s, pad, pad), attr, engine(), p->fwd);
+      dnnl::convolution_backward_data::desc(direct, src, anyW, dst, s, pad, pad), attr, cpuEngine(), p->fwd);
   auto wd = g.bias ? dnnl::convolution_backward_weights::desc(direct, src, anyW, bias, dst, s, pad, pad)
                    : dnnl::convolution_backward_weights::desc(direct, src, anyW, dst, s, pad, pad);
-  p->bwdWeights = dnnl::convolution_backward_weights::primitive_desc(wd, attr, engine(), p->fwd);
+  p->bwdWeights = dnnl::convolution_backward_weights::primitive_desc(wd, attr, cpuEngine(), p->fwd);
   return p;
 }
 
@@ -124,54 +120,49 @@ at::Tensor bytesFor(const memory::desc& desc) {
 // The scratchpad a primitive asks for, in `holder` (kept alive until the call returns).
 memory scratch(const memory::desc& desc, at::Tensor& holder) {
   holder = bytesFor(desc);
-  return memory(desc, engine(), holder.data_ptr());
+  return memory(desc, cpuEngine(), holder.data_ptr());
 }
 
 // The parameter's values in the layout `want`, in a new tensor (oneDNN reorders from oihw).
 at::Tensor reorderWeights(dnnl::stream& s, const at::Tensor& w, const memory::desc& plain, const memory::desc& want) {
   at::Tensor out = bytesFor(want);
-  memory from(plain, engine(), w.data_ptr()), to(want, engine(), out.data_ptr());
+  memory from(plain, cpuEngine(), w.data_ptr()), to(want, cpuEngine(), out.data_ptr());
   dnnl::reorder(from, to).execute(s, from, to);
   return out;
 }
 
-// Zeroes the channels past C of a blocked tensor (oneDNN leaves them as its kernel wrote them).
-void zeroTail(at::Tensor& t, int64_t channels) {
-  const int64_t block = t.size(4), tail = channels % block;
-  if (tail) t.select(1, t.size(1) - 1).narrow(3, tail, block - tail).zero_();
-}
-
-std::vector<int64_t> blockedShape(const std::vector<int64_t>& nchw, int64_t block) {
-  return {nchw[0], (nchw[1] + block - 1) / block, nchw[2], nchw[3], block};
+// x's geometry: its logical [N, C, H, W] (C from the weight where x is blocked; a 4-D x is a plain nchw one).
+Geometry geometryOf(const at::Tensor& x, const at::Tensor& w, std::vector<int64_t> stride, std::vector<int64_t> padding, int64_t groups,
+                    int64_t block, bool bias) {
+  const bool planar = x.dim() == 4;
+  std::vector<int64_t> input = planar ? x.sizes().vec() : std::vector<int64_t>{x.size(0), w.size(1) * groups, x.size(2), x.size(3)};
+  return {std::move(input), w.sizes().vec(), std::move(stride), std::move(padding), groups, block, planar, bias};
 }
 
 struct ConvTrainFunction : public torch::autograd::Function<ConvTrainFunction> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                             std::vector<int64_t> stride, std::vector<int64_t> padding, int64_t groups, int64_t block) {
-    const bool planar = x.dim() == 4;
-    Geometry g{{}, weight.sizes().vec(), stride, padding, groups, block, planar, bias.numel() > 0};
-    g.input = planar ? x.sizes().vec() : std::vector<int64_t>{x.size(0), weight.size(1) * groups, x.size(2), x.size(3)};
+    const Geometry g = geometryOf(x, weight, stride, padding, groups, block, bias.numel() > 0);
     auto p = primitivesFor(g);
     const at::Tensor in = x.contiguous(), w = weight.contiguous();
     at::Tensor y = at::empty(blockedShape(p->outputSize, block), x.options());
-    dnnl::stream s(engine());
+    dnnl::stream s(cpuEngine());
     at::Tensor packed = reorderWeights(s, w, p->plainWeights, p->fwd.weights_desc());
-    memory src(p->fwd.src_desc(), engine(), in.data_ptr()), dst(p->fwd.dst_desc(), engine(), y.data_ptr());
-    memory wm(p->fwd.weights_desc(), engine(), packed.data_ptr());
+    memory src(p->fwd.src_desc(), cpuEngine(), in.data_ptr()), dst(p->fwd.dst_desc(), cpuEngine(), y.data_ptr());
+    memory wm(p->fwd.weights_desc(), cpuEngine(), packed.data_ptr());
     at::Tensor pad;
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, dst},
                                          {DNNL_ARG_SCRATCHPAD, scratch(p->fwd.scratchpad_desc(), pad)}};
     at::Tensor b;
     if (g.bias) {
       b = bias.contiguous();
-      args.insert({DNNL_ARG_BIAS, memory(p->fwd.bias_desc(), engine(), b.data_ptr())});
+      args.insert({DNNL_ARG_BIAS, memory(p->fwd.bias_desc(), cpuEngine(), b.data_ptr())});
     }
     dnnl::convolution_forward(p->fwd).execute(s, args);
     s.wait();
-    zeroTail(y, p->outputSize[1]);
+    zeroPastChannels(y, p->outputSize[1]);
     ctx->save_for_backward({in, w});
-    ctx->saved_data["key"] = g.key();
-    ctx->saved_data["geometry"] = std::vector<int64_t>{groups, block, planar, g.bias};
+    ctx->saved_data["geometry"] = std::vector<int64_t>{groups, block, g.bias};
     ctx->saved_data["stride"] = stride;
     ctx->saved_data["padding"] = padding;
     return y;
@@ -181,41 +172,39 @@ struct ConvTrainFunction : public torch::autograd::Function<ConvTrainFunction> {
     auto saved = ctx->get_saved_variables();
     const at::Tensor &in = saved[0], &w = saved[1];
     const auto gv = ctx->saved_data["geometry"].toIntVector();
-    Geometry g{{}, w.sizes().vec(), ctx->saved_data["stride"].toIntVector(), ctx->saved_data["padding"].toIntVector(),
-               gv[0], gv[1], gv[2] != 0, gv[3] != 0};
-    g.input = g.planar ? in.sizes().vec() : std::vector<int64_t>{in.size(0), w.size(1) * g.groups, in.size(2), in.size(3)};
+    const Geometry g = geometryOf(in, w, ctx->saved_data["stride"].toIntVector(), ctx->saved_data["padding"].toIntVector(), gv[0], gv[1], gv[2] != 0);
     auto p = primitivesFor(g);
     const at::Tensor dy = grads[0].contiguous();
-    dnnl::stream s(engine());
-    memory diffDst(p->bwdWeights.diff_dst_desc(), engine(), dy.data_ptr());
+    dnnl::stream s(cpuEngine());
+    memory diffDst(p->bwdWeights.diff_dst_desc(), cpuEngine(), dy.data_ptr());
     at::Tensor dx;
     if (ctx->needs_input_grad(0)) {
       TORCH_CHECK(!g.planar, "dnnl_conv_train: no input gradient for a plain (first-layer) input");
       dx = at::empty_like(in);
       at::Tensor packed = reorderWeights(s, w, p->plainWeights, p->bwdData.weights_desc());
-      memory wm(p->bwdData.weights_desc(), engine(), packed.data_ptr());
-      memory diffSrc(p->bwdData.diff_src_desc(), engine(), dx.data_ptr());
-      memory dd(p->bwdData.diff_dst_desc(), engine(), dy.data_ptr());
+      memory wm(p->bwdData.weights_desc(), cpuEngine(), packed.data_ptr());
+      memory diffSrc(p->bwdData.diff_src_desc(), cpuEngine(), dx.data_ptr());
+      memory dd(p->bwdData.diff_dst_desc(), cpuEngine(), dy.data_ptr());
       at::Tensor pad;
       dnnl::convolution_backward_data(p->bwdData).execute(s, {{DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, diffSrc},
                                                               {DNNL_ARG_SCRATCHPAD, scratch(p->bwdData.scratchpad_desc(), pad)}});
       s.wait();
-      zeroTail(dx, g.input[1]);
+      zeroPastChannels(dx, g.input[1]);
     }
     at::Tensor dwPacked = bytesFor(p->bwdWeights.diff_weights_desc());
     at::Tensor dw = at::empty(w.sizes(), w.options());
-    memory src(p->bwdWeights.src_desc(), engine(), in.data_ptr());
-    memory dwm(p->bwdWeights.diff_weights_desc(), engine(), dwPacked.data_ptr());
+    memory src(p->bwdWeights.src_desc(), cpuEngine(), in.data_ptr());
+    memory dwm(p->bwdWeights.diff_weights_desc(), cpuEngine(), dwPacked.data_ptr());
     at::Tensor pad;
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_DIFF_WEIGHTS, dwm},
                                          {DNNL_ARG_SCRATCHPAD, scratch(p->bwdWeights.scratchpad_desc(), pad)}};
     at::Tensor db;
     if (g.bias) {
       db = at::empty({w.size(0)}, w.options());
-      args.insert({DNNL_ARG_DIFF_BIAS, memory(p->bwdWeights.diff_bias_desc(), engine(), db.data_ptr())});
+      args.insert({DNNL_ARG_DIFF_BIAS, memory(p->bwdWeights.diff_bias_desc(), cpuEngine(), db.data_ptr())});
     }
     dnnl::convolution_backward_weights(p->bwdWeights).execute(s, args);
-    memory plain(p->plainWeights, engine(), dw.data_ptr());
+    memory plain(p->plainWeights, cpuEngine(), dw.data_ptr());
     dnnl::reorder(dwm, plain).execute(s, dwm, plain);
     s.wait();
     return {dx, dw, db, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};

@@ -10,8 +10,10 @@
 // (nn/packed_conv.ts);
 // training, autograd and unfused models run the unfolded layers.
 import * as torch from '../torch/index.js';
-import { Module, Conv2d, BatchNorm2d, DerivedTensors, PackedConv, foldAffineIntoConv, toChannelsLast, isBlocked, toBlocked, fromBlocked, type ConvGeometry, type PackedActivation } from '../nn/index.js';
-import { blockedConv2d, blockedBatchNormLeaky, blockedConvIsFast } from '../nn/index.js';
+import {
+  Module, Conv2d, BatchNorm2d, DerivedTensors, PackedConv, foldAffineIntoConv, toChannelsLast, isBlocked, toBlocked, fromBlocked,
+  blockedConv2d, blockedBatchNormLeaky, blockedConvIsFast, type ConvGeometry, type PackedActivation,
+} from '../nn/index.js';
 import type { Activation, ConvSpec } from './specs.js';
 
 type Tensor = torch.Tensor;
@@ -98,19 +100,20 @@ export class ConvBlock extends Module {
    */
   forwardTraining(x: Tensor, block: number, outputBlock: number): Tensor {
     const bn = this.bn;
-    const leakyBn = bn !== null && bn.training && this.spec.activation === 'leaky' && !(bn.processGroup && bn.processGroup.worldSize > 1);
+    const leakyBn = bn !== null && bn.training && this.spec.activation === 'leaky' && !bn.synchronised;
     const linear = bn === null && this.spec.activation === 'linear';
     const blocked = isBlocked(x);
     const input = blocked ? [x.shape[0], this.conv.inChannels, x.shape[2], x.shape[3]] : x.shape;
     // a plain input without gradient (an image) is read as nchw where it has fewer channels than a block
     const planar = !blocked && !x.requiresGrad && input[1] < block;
+    const geometry = this.#geometry();
     const usable = (leakyBn || linear) && x.dtype === 'float32' && x.device === 'cpu' && this.conv.weight.dtype === 'float32'
-      && blockedConvIsFast(input, this.conv.weight.shape, this.#geometry(), block, planar, this.conv.bias !== null);
+      && blockedConvIsFast(input, this.conv.weight.shape, geometry, block, planar, this.conv.bias !== null);
     // (nchw, as the plain path runs: aten's channels-last kernels round differently, and a relu's
     // mask downstream turns such 1e-7 differences into 1e-2 ones in the gradients)
     if (!usable) return torch.tidy(() => this.forward(blocked ? fromBlocked(x, this.conv.inChannels).contiguous() : x));
     return torch.tidy(() => {
-      const y = blockedConv2d(blocked || planar ? x : toBlocked(x, block), this.conv.weight, this.conv.bias, this.#geometry(), block);
+      const y = blockedConv2d(blocked || planar ? x : toBlocked(x, block), this.conv.weight, this.conv.bias, geometry, block);
       const z = leakyBn ? blockedBatchNormLeaky(bn, y, LEAKY_SLOPE) : y;
       return outputBlock ? z : fromBlocked(z, this.spec.filters);
     });

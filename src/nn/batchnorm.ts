@@ -30,12 +30,14 @@ export class BatchNorm2d extends Module {
   get runningMean(): Tensor { return this.tensor('running_mean')!; }
   get runningVar(): Tensor { return this.tensor('running_var')!; }
   get numBatchesTracked(): Tensor { return this.tensor('num_batches_tracked')!; }
+  /** Whether training takes its statistics over several ranks (processGroup of more than one). */
+  get synchronised(): boolean { return this.processGroup !== null && this.processGroup.worldSize > 1; }
 
   forward(x: Tensor): Tensor {
     if (this.training) noGrad(() => this.numBatchesTracked.add_(1));
-    if (this.training && this.processGroup && this.processGroup.worldSize > 1) {
+    if (this.training && this.synchronised) {
       const { weight, bias, runningMean, runningVar, momentum, eps } = this;
-      return syncBatchNormTraining(x, { weight, bias, runningMean, runningVar, momentum, eps, group: this.processGroup });
+      return syncBatchNormTraining(x, { weight, bias, runningMean, runningVar, momentum, eps, group: this.processGroup! });
     }
     return F.batchNorm(x, this.runningMean, this.runningVar, {
       weight: this.weight,
@@ -53,7 +55,7 @@ export class BatchNorm2d extends Module {
    * output's sign).
    */
   forwardLeaky(x: Tensor, negativeSlope: number): Tensor {
-    if (!this.training || (this.processGroup && this.processGroup.worldSize > 1)) {
+    if (!this.training || this.synchronised) {
       const y = this.forward(x);
       return negativeSlope >= 0 ? opInPlace(y, 'aten::leaky_relu_', negativeSlope) : F.leakyRelu(y, negativeSlope);
     }
