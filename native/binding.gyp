@@ -41,7 +41,9 @@
         "src/distributed_reducer.cpp",
         "src/script_objects.cpp",
         "src/nms.cpp",
-        "src/resize_rgb.cpp"
+        "src/resize_rgb.cpp",
+        "src/decode_head.cpp",
+        "src/nms_candidates.cpp"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # USE_DISTRIBUTED and USE_C10D_GLOO: libtorch's CMake sets them for its own

@@ -67,17 +67,34 @@ function candidates(x: Tensor, conf: number, multiLabel: boolean, maxCandidates:
     // maxCandidates; the arrays then are the NMS visiting order.
     const top = scores.sort(0, true, true).indices.slice(0, 0, maxCandidates);
     const boxes = toXyxy(rows.slice(1, 0, 4).indexSelect(0, row.indexSelect(0, top)));
-    const table = torch.cat([boxes.float(), scores.indexSelect(0, top).float().unsqueeze(1), classes.indexSelect(0, top).float().unsqueeze(1)], 1);
-    const flat = table.contiguous().dataSync() as Float32Array;
-    const n = table.shape[0];
-    const out = { boxes: new Float32Array(4 * n), scores: new Float32Array(n), classes: new Int32Array(n) };
-    for (let i = 0; i < n; i++) {
-      out.boxes.set(flat.subarray(6 * i, 6 * i + 4), 4 * i);
-      out.scores[i] = flat[6 * i + 4];
-      out.classes[i] = flat[6 * i + 5];
-    }
-    return out;
+    return fromTable(torch.cat([boxes.float(), scores.indexSelect(0, top).float().unsqueeze(1), classes.indexSelect(0, top).float().unsqueeze(1)], 1));
   });
+}
+
+/** A table [n, 6] (x1, y1, x2, y2, score, class) read into Candidates. */
+function fromTable(table: Tensor): Candidates {
+  const flat = table.contiguous().dataSync() as Float32Array;
+  const n = table.shape[0];
+  const out = { boxes: new Float32Array(4 * n), scores: new Float32Array(n), classes: new Int32Array(n) };
+  for (let i = 0; i < n; i++) {
+    out.boxes.set(flat.subarray(6 * i, 6 * i + 4), 4 * i);
+    out.scores[i] = flat[6 * i + 4];
+    out.classes[i] = flat[6 * i + 5];
+  }
+  return out;
+}
+
+let nativeCandidates: boolean | undefined;
+
+/**
+ * candidates, natively where the addon has yolo::nms_candidates
+ * (native/src/nms_candidates.cpp: the same table in one pass) and it
+ * applies: best class only, no class filter, float32 on the CPU.
+ */
+function candidatesOf(x: Tensor, conf: number, multiLabel: boolean, maxCandidates: number, only?: number[]): Candidates {
+  nativeCandidates ??= torch.hasOp('yolo::nms_candidates');
+  if (!nativeCandidates || multiLabel || only || x.dtype !== 'float32' || x.device !== 'cpu') return candidates(x, conf, multiLabel, maxCandidates, only);
+  return torch.tidy(() => fromTable(torch.op('yolo::nms_candidates', x, conf, Math.min(maxCandidates, x.shape[0])) as Tensor));
 }
 
 /**
@@ -103,7 +120,7 @@ export function nonMaxSuppression(prediction: Tensor, options: YoloNmsOptions = 
       const x = shape.length === 2 ? prediction : prediction.select(0, b);
       let c: Candidates;
       try {
-        c = candidates(x, conf, options.multiLabel ?? false, options.maxCandidates ?? 30000, options.classes);
+        c = candidatesOf(x, conf, options.multiLabel ?? false, options.maxCandidates ?? 30000, options.classes);
       } finally {
         if (x !== prediction) x.dispose();
       }

@@ -5,7 +5,7 @@ import * as torch from '../torch/index.js';
 import { Module, toChannelsLast, blockSize, isBlocked, fromBlocked, toBlocked, trainingBlockSize } from '../nn/index.js';
 import { ConvBlock, packedActivation } from './conv_block.js';
 import { layerReads, blockedOutputs, blockedRoute, blockedShortcut, blockedUpsample, blockedMaxpool, denseKernelShare } from './blocked_layers.js';
-import { decodeHead } from '../yolo/decode.js';
+import { decodeHeads } from '../yolo/decode_heads.js';
 import { headLayout, darknetYoloOutput, type HeadInfo } from './head_layout.js';
 import * as L from './layers.js';
 import { layerShapes } from './shapes.js';
@@ -128,7 +128,7 @@ export class Darknet extends Module {
 
   /** Raw heads (forwardHeads) of an inputWidth x inputHeight input to decoded boxes [B, N, 5+nc], as predict. */
   decode(heads: Tensor[], inputWidth: number, inputHeight: number): Tensor {
-    return torch.tidy(() => torch.cat(heads.map((raw, i) => decodeHead(raw, { ...this.heads[i], stride: [inputWidth / raw.shape[3], inputHeight / raw.shape[2]] })), 1));
+    return decodeHeads(heads, heads.map((raw, i) => ({ ...this.heads[i], stride: [inputWidth / raw.shape[3], inputHeight / raw.shape[2]] })));
   }
 
   /** Head strides [x, y] in pixels for an input size (32, 16, 8 for yolov3). */

@@ -3,6 +3,7 @@
 export { yoloLoss, type LossResult } from './loss.js';
 export { strideXY, inputSize, yoloScales, type YoloScale, type Grid } from './scale.js';
 export { decodeHead, decodeBoxes, anchorsIn, cellCorners, centreOffset, boxSize, type BoxUnits } from './decode.js';
+export { decodeHeads } from './decode_heads.js';
 export { assignAnchors, cellIndex, ASSIGN_RULES, type AssignRule, type Assignment, type LabelRows, type PredictedIous } from './assign.js';
 export { resolveLossOptions, DEFAULT_LOSS, type LossOptions, type ResolvedLossOptions } from './options.js';
 export { gatherPositives, gatherRows, cellRows, rowsOf, type Positives, type BoxForm, type CellRows } from './positives.js';
